@@ -1,0 +1,159 @@
+"""Catalog endpoints: thin over catalog.selectors and catalog.services."""
+
+from django.conf import settings
+from django.http import HttpResponse
+from ninja import Query, Router, Schema, Status
+from pydantic import Field, StrictBool
+
+from catalog import selectors, services
+from catalog.models import Product
+from shop.errors import NotFound, ShopError
+from shop.permissions import require_staff
+from shop.schemas import Amount, Id, Money, text
+
+router = Router(tags=["catalog"])
+
+
+class ProductOut(Schema):
+    id: int
+    sku: str
+    name: str
+    slug: str
+    description: str
+    price: Money
+    currency: str
+    category: str
+    in_stock: bool
+    stock: int
+    image_url: str | None
+
+    @staticmethod
+    def resolve_category(product: Product) -> str:
+        return product.category.slug
+
+    @staticmethod
+    def resolve_currency(product: Product) -> str:
+        return settings.CURRENCY
+
+    @staticmethod
+    def resolve_image_url(product: Product, context) -> str | None:
+        url = product.image_url
+        return context["request"].build_absolute_uri(url) if url else None
+
+
+class StockOut(Schema):
+    product_id: int
+    sku: str
+    quantity: int
+
+
+class CategoryOut(Schema):
+    id: int
+    slug: str
+    name: str
+
+
+class ProductFilters(Schema):
+    q: text(100, min_length=0) = ""
+    category: text(100, min_length=0) = ""
+    page: int = Field(1, ge=1, le=1_000_000)
+    page_size: int = Field(20, ge=1)
+
+
+class ProductIn(Schema):
+    sku: text(64)
+    name: text(100)
+    price: Amount
+    stock: int = Field(0, ge=0, le=1_000_000, strict=True)
+    category: text(100)
+    description: text(5000, min_length=0) = ""
+    active: StrictBool = True
+
+
+class ProductPatch(Schema):
+    sku: text(64) | None = None
+    name: text(100) | None = None
+    price: Amount | None = None
+    stock: int | None = Field(None, ge=0, le=1_000_000, strict=True)
+    category: text(100) | None = None
+    description: text(5000, min_length=0) | None = None
+    active: StrictBool | None = None
+
+
+def _visible_or_404(product_id: int) -> Product:
+    try:
+        return selectors.visible_product(product_id=product_id)
+    except Product.DoesNotExist:
+        raise NotFound("No such product.", code="product_not_found") from None
+
+
+@router.get("/products", response=list[ProductOut])
+def list_products(request, response: HttpResponse, filters: Query[ProductFilters]):
+    """Active products, newest first, paginated with `Link` and `X-Total-Count` headers."""
+    page_size = min(filters.page_size, settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE)
+    products = selectors.visible_products(q=filters.q, category=filters.category)
+    total = products.count()
+    start = (filters.page - 1) * page_size
+    response["X-Total-Count"] = str(total)
+    links = []
+    params = request.GET.copy()
+    if start + page_size < total:
+        params["page"] = str(filters.page + 1)
+        links.append(f'<{request.build_absolute_uri("?" + params.urlencode())}>; rel="next"')
+    if filters.page > 1:
+        params["page"] = str(filters.page - 1)
+        links.append(f'<{request.build_absolute_uri("?" + params.urlencode())}>; rel="prev"')
+    if links:
+        response["Link"] = ", ".join(links)
+    return list(products[start : start + page_size])
+
+
+@router.get("/products/{product_id}", response=ProductOut)
+def get_product(request, product_id: Id):
+    return _visible_or_404(product_id)
+
+
+@router.get("/products/{product_id}/stock", response=StockOut)
+def get_stock(request, product_id: Id):
+    product = _visible_or_404(product_id)
+    return {"product_id": product.pk, "sku": product.sku, "quantity": product.stock}
+
+
+@router.get("/categories", response=list[CategoryOut])
+def list_categories(request):
+    return list(selectors.categories())
+
+
+@router.post("/products", response={201: ProductOut})
+def create_product(request, body: ProductIn):
+    """Staff only: add a product."""
+    require_staff(request)
+    return Status(201, services.create_product(**body.model_dump()))
+
+
+@router.patch("/products/{product_id}", response=ProductOut)
+def update_product(request, product_id: Id, body: ProductPatch):
+    """Staff only: change some fields of a product (inactive ones too)."""
+    require_staff(request)
+    try:
+        product = Product.objects.select_related("category").get(pk=product_id)
+    except Product.DoesNotExist:
+        raise NotFound("No such product.", code="product_not_found") from None
+    changes = body.model_dump(exclude_unset=True)
+    nulls = [name for name, value in changes.items() if value is None]
+    if nulls:
+        raise ShopError(
+            "Some fields are invalid.",
+            code="validation_error",
+            fields={name: ["must not be null"] for name in nulls},
+        )
+    return services.update_product(product=product, **changes)
+
+
+@router.delete("/products/{product_id}", response={204: None})
+def delete_product(request, product_id: Id):
+    """Staff only: the product becomes inactive; orders keep their lines."""
+    require_staff(request)
+    product = _visible_or_404(product_id)
+    services.deactivate_product(product=product)
+    return Status(204, None)

@@ -1,0 +1,62 @@
+"""Load the demo catalog, coupon and customer; creates only what is missing."""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.files import File
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from cart.models import Coupon
+from catalog.models import Category, Product
+
+DEMO = Path(__file__).resolve().parents[2] / "demo"
+
+
+class Command(BaseCommand):
+    help = "Load the demo catalog (idempotent: re-running changes nothing)."
+
+    def handle(self, *args, **options):
+        data = json.loads((DEMO / "catalog.json").read_text())
+        created = []
+        with transaction.atomic():
+            categories = {}
+            for row in data["categories"]:
+                cat, new = Category.objects.get_or_create(slug=row["slug"], defaults=row)
+                categories[cat.slug] = cat
+                if new:
+                    created.append(f"category {cat.slug}")
+            for cat, sku, name, price, stock, _color, description in data["products"]:
+                if Product.objects.filter(sku=sku).exists():
+                    continue
+                product = Product(
+                    category=categories[cat],
+                    sku=sku,
+                    name=name,
+                    slug=sku,
+                    price=Decimal(price),
+                    stock=stock,
+                    description=description,
+                )
+                with (DEMO / "images" / f"{sku}.svg").open("rb") as image:
+                    product.image.save(f"{sku}.svg", File(image), save=False)
+                product.save()
+                created.append(f"product {sku}")
+            for row in data["coupons"]:
+                _, new = Coupon.objects.get_or_create(code=row["code"], defaults=row)
+                if new:
+                    created.append(f"coupon {row['code']}")
+            User = get_user_model()
+            for row in data["customers"]:
+                if not User.objects.filter(email__iexact=row["email"]).exists():
+                    User.objects.create_user(**row)
+                    created.append(f"customer {row['email']} (password {row['password']})")
+        for line in created:
+            self.stdout.write(f"created {line}")
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo data loaded: {len(created)} new object(s).")
+            if created
+            else "Demo data already loaded; nothing changed."
+        )

@@ -1,0 +1,150 @@
+"""The JSON API: one NinjaAPI, strict JSON in, the contract's error envelope out."""
+
+import json
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from ninja.renderers import BaseRenderer
+
+from shop.errors import ShopError, Throttled
+
+MAX_JSON_DEPTH = 32
+
+
+class JSONParser(Parser):
+    """JSON objects only; floats parse as Decimal so that money is never rounded."""
+
+    def parse_body(self, request):
+        ctype = request.content_type or ""
+        if ctype != "application/json" and not ctype.endswith("+json"):
+            raise ShopError(
+                "Send the body as JSON (Content-Type: application/json).",
+                code="unsupported_media_type",
+                status=415,
+            )
+        try:
+            data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
+        except (ValueError, RecursionError) as err:
+            raise ShopError("The body is not valid JSON.", code="invalid_json") from err
+        if not isinstance(data, dict):
+            raise ShopError("The body must be a JSON object.", code="invalid_json")
+        if _depth(data) > MAX_JSON_DEPTH:
+            raise ShopError("The body is nested too deeply.", code="invalid_json")
+        return data
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def _depth(value, level: int = 1) -> int:
+    if isinstance(value, dict):
+        return max([_depth(v, level + 1) for v in value.values()], default=level)
+    if isinstance(value, list):
+        return max([_depth(v, level + 1) for v in value], default=level)
+    return level
+
+
+class _Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, Decimal):
+            return float(o)  # money is quantized to cents; floats print them exactly
+        if hasattr(o, "isoformat"):
+            return o.isoformat()
+        return str(o)
+
+
+class JSONRenderer(BaseRenderer):
+    media_type = "application/json"
+
+    def render(self, request, data, *, response_status):
+        return json.dumps(data, cls=_Encoder, separators=(",", ":"))
+
+
+api = NinjaAPI(
+    title="Shop API",
+    version="1.0",
+    description="The shop's JSON API. See docs/API.md for the conventions.",
+    parser=JSONParser(),
+    renderer=JSONRenderer(),
+    urls_namespace="api",
+)
+
+
+def error_response(request, status: int, code: str, message: str, fields=None, headers=None):
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    response = api.create_response(request, {"error": error}, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(ShopError)
+def _shop_error(request, exc: ShopError):
+    response = api.create_response(request, exc.envelope(), status=exc.status)
+    if isinstance(exc, Throttled):
+        response["Retry-After"] = str(exc.retry_after)
+    for name, value in getattr(exc, "headers", {}).items():
+        response[name] = value
+    return response
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    codes = set()
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        parts = loc[2:] if loc[:1] == ["body"] else loc[1:]
+        fields.setdefault(".".join(parts) or "body", []).append(_clean_msg(err.get("msg", "")))
+        codes.add(err.get("type", ""))
+    code = codes.pop() if len(codes) == 1 and codes & CUSTOM_CODES else "validation_error"
+    return error_response(request, 400, code, "Some fields are invalid.", fields)
+
+
+CUSTOM_CODES = {"invalid_amount", "invalid_quantity", "invalid_card"}
+
+
+def _clean_msg(msg: str) -> str:
+    return msg.removeprefix("Value error, ")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    if isinstance(exc.__cause__, ShopError):
+        return _shop_error(request, exc.__cause__)
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return _too_big(request, exc.__cause__)
+    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "error"
+    )
+    return error_response(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error_response(request, 413, "payload_too_large", "The body is larger than 1 MB.")
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return error_response(request, 403, "forbidden", "You are not allowed to do that.")
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error_response(request, 401, "not_authenticated", "Sign in first.")
+
+
+api.add_router("/", "catalog.api.router")

@@ -1,0 +1,38 @@
+"""Money: Decimal amounts in the currency's major unit, rounded in one place."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("99999999.99")  # what DecimalField(max_digits=10, decimal_places=2) holds
+
+
+def to_cents(value: Decimal) -> Decimal:
+    """Round to cents, half up: the shop's only rounding rule."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(value) -> Decimal:
+    """A positive amount with at most 2 decimals from a JSON number or decimal string.
+
+    Raises ValueError for anything else (booleans, NaN, exponents, 3+ decimals, ≤ 0).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        raise ValueError("must be a number or a decimal string")
+    if isinstance(value, float):
+        value = repr(value)
+    text = str(value).strip()
+    if not text or any(c not in "0123456789.-+" for c in text):
+        raise ValueError("must be a plain decimal number like 19.99")
+    try:
+        amount = Decimal(text)
+    except InvalidOperation as err:
+        raise ValueError("must be a plain decimal number like 19.99") from err
+    if not amount.is_finite():
+        raise ValueError("must be a finite number")
+    if amount.as_tuple().exponent < -2:
+        raise ValueError("must have at most 2 decimal places")
+    if amount <= 0:
+        raise ValueError("must be greater than zero")
+    if amount > MAX_AMOUNT:
+        raise ValueError("is too large")
+    return amount

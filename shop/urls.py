@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from shop import views
+from shop.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("catalog.urls")),
+    re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
+]
+
+handler404 = "shop.views.page_not_found"
+handler500 = "shop.views.server_error"

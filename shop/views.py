@@ -1,0 +1,33 @@
+"""Site-wide views: error pages and uploaded media."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.static import serve
+
+
+def _wants_json(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    if _wants_json(request):
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if _wants_json(request):
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": "Something went wrong on our side."}},
+            status=500,
+        )
+    return render(request, "500.html", status=500)
+
+
+def media(request, path):
+    """Uploaded product images; sandboxed so an uploaded SVG can never run script."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,80 @@
+"""Shared fixtures: API clients, users and catalog rows."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from tests.factories import PASSWORD, StaffFactory, UserFactory
+
+
+class ApiClient(Client):
+    """Django's test client speaking JSON to /api by default."""
+
+    def _json(self, method, path, data=None, **extra):
+        if data is not None and not isinstance(data, str | bytes):
+            data = json.dumps(data)
+        extra.setdefault("content_type", "application/json")
+        return getattr(super(), method)(path, data, **extra)
+
+    def post(self, path, data=None, **extra):
+        return self._json("post", path, data, **extra)
+
+    def patch(self, path, data=None, **extra):
+        return self._json("patch", path, data, **extra)
+
+    def put(self, path, data=None, **extra):
+        return self._json("put", path, data, **extra)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    """Tests do not run collectstatic, so use unhashed static file names."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client():
+    return ApiClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory()
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = ApiClient()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def user_client(user):
+    client = ApiClient()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

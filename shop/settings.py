@@ -1,5 +1,7 @@
 """Settings, read from the environment (see .env.example and the README)."""
 
+import os
+import tempfile
 from pathlib import Path
 
 import environ
@@ -84,7 +86,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-    _db.setdefault("TEST", {})
+    # Tests use a file too (not :memory:), so that threads really contend for the lock.
+    _db.setdefault("TEST", {}).setdefault(
+        "NAME", str(Path(tempfile.gettempdir()) / f"shop-test-{os.getpid()}.sqlite3")
+    )
 else:
     _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     _db.setdefault("CONN_HEALTH_CHECKS", True)

@@ -7,6 +7,9 @@ from shop.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("cart/", include("cart.urls")),
+    path("orders/", include("orders.urls")),
+    path("account/", include("accounts.urls")),
     path("", include("catalog.urls")),
     re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
 ]

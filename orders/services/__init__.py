@@ -1,0 +1,1 @@
+"""Order use cases: checkout, cancel, ship, expire, pay, refund (see the modules)."""

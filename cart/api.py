@@ -1,5 +1,133 @@
-"""Cart endpoints of the JSON API (mounted under /api by shop/api.py)."""
+"""Cart endpoints of the JSON API (mounted under /api/cart by shop/api.py)."""
 
-from ninja import Router
+from typing import Annotated
+
+from django.conf import settings
+from ninja import Router, Schema
+from pydantic import Field, StrictInt, model_validator
+
+from cart import services
+from cart.cart import Cart, cart_for
+from cart.selectors import CartSummary
+from shop.schemas import MAX_ID, Id, Money, quantity, text
 
 router = Router(tags=["cart"])
+
+StrictId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
+AddQuantity = quantity(1, Cart.MAX_QTY)
+LineQuantity = quantity(0, Cart.MAX_QTY)
+
+
+class CartItemOut(Schema):
+    id: int
+    product_id: int
+    sku: str
+    name: str
+    unit_price: Money
+    quantity: int
+    line_total: Money
+
+
+class CartOut(Schema):
+    cart_id: str
+    items: list[CartItemOut]
+    item_count: int
+    subtotal: Money
+    coupon: str | None
+    discount: Money
+    total: Money
+    currency: str
+    notices: list[str]
+
+
+class AddItemIn(Schema):
+    # Defaults are None so that an absent field is "not given"; an explicit null is a 400.
+    sku: text(64) = None
+    product_id: StrictId = None
+    quantity: AddQuantity = 1
+
+    @model_validator(mode="after")
+    def _one_product(self):
+        if (self.sku is None) == (self.product_id is None):
+            raise ValueError("give either sku or product_id")
+        return self
+
+
+class QuantityIn(Schema):
+    quantity: LineQuantity
+
+
+class CouponIn(Schema):
+    code: text(32)
+
+
+def cart_body(summary: CartSummary) -> dict:
+    """The contract's cart object."""
+    return {
+        "cart_id": summary.cart_id,
+        "items": [
+            {
+                "id": line.product.pk,
+                "product_id": line.product.pk,
+                "sku": line.product.sku,
+                "name": line.product.name,
+                "unit_price": line.unit_price,
+                "quantity": line.quantity,
+                "line_total": line.line_total,
+            }
+            for line in summary.lines
+        ],
+        "item_count": summary.item_count,
+        "subtotal": summary.subtotal,
+        "coupon": summary.coupon.code if summary.coupon else None,
+        "discount": summary.discount,
+        "total": summary.total,
+        "currency": settings.CURRENCY,
+        "notices": summary.notices,
+    }
+
+
+@router.get("", response=CartOut)
+def get_cart(request):
+    """The shopper's cart (a new, empty one with a fresh `cart_id` if none yet)."""
+    return cart_body(services.read_cart(cart=cart_for(request)))
+
+
+@router.post("/items", response=CartOut)
+def add_item(request, body: AddItemIn):
+    """Add a product by `sku` or `product_id`; a product already there adds up."""
+    summary = services.add_to_cart(cart=cart_for(request), **body.model_dump())
+    return cart_body(summary)
+
+
+@router.patch("/items/{product_id}", response=CartOut)
+def set_item_quantity(request, product_id: Id, body: QuantityIn):
+    """Set a line's quantity (0 removes it); 404 if the product is not in the cart."""
+    summary = services.set_quantity(
+        cart=cart_for(request), product_id=product_id, quantity=body.quantity
+    )
+    return cart_body(summary)
+
+
+@router.delete("/items/{product_id}", response=CartOut)
+def remove_item(request, product_id: Id):
+    """Remove a line; 404 if the product is not in the cart."""
+    return cart_body(services.remove_from_cart(cart=cart_for(request), product_id=product_id))
+
+
+@router.delete("/items", response=CartOut)
+def clear(request):
+    """Empty the cart (it keeps its `cart_id`)."""
+    return cart_body(services.clear_cart(cart=cart_for(request)))
+
+
+@router.post("/coupon", response=CartOut)
+def apply_coupon(request, body: CouponIn):
+    """Use a coupon code; the same code again changes nothing, a new one replaces it."""
+    return cart_body(services.apply_coupon(cart=cart_for(request), code=body.code))
+
+
+@router.delete("/coupon", response=CartOut)
+def remove_coupon(request):
+    """Stop using the cart's coupon."""
+    return cart_body(services.remove_coupon(cart=cart_for(request)))

@@ -3,12 +3,15 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from cart.cart import Cart
 from cart.models import Coupon
 from catalog.models import Product
 from shop.money import to_cents
+
+ZERO = Decimal("0.00")
 
 
 @dataclass
@@ -27,6 +30,8 @@ class CartLine:
 
 @dataclass
 class CartSummary:
+    """The cart as a shopper sees it; `dropped`/`coupon_dropped` say what went stale."""
+
     cart_id: str
     lines: list[CartLine]
     subtotal: Decimal
@@ -34,40 +39,72 @@ class CartSummary:
     discount: Decimal
     total: Decimal
     notices: list[str] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+    coupon_dropped: bool = False
 
     @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
 
+    def line(self, product_id: int) -> CartLine | None:
+        return next((ln for ln in self.lines if ln.product.pk == product_id), None)
+
+
+def cart_products(
+    cart: Cart, *, product_id: int | None = None, sku: str | None = None
+) -> dict[int, Product]:
+    """The cart's products (active or not), plus one more by id or sku, in one query."""
+    wanted = Q(pk__in=list(cart.items))
+    if product_id is not None:
+        wanted |= Q(pk=product_id)
+    if sku is not None:
+        wanted |= Q(sku=sku)
+    if not cart.items and product_id is None and sku is None:
+        return {}
+    return {p.pk: p for p in Product.objects.filter(wanted)}
+
+
+def lines_of(cart: Cart, products: dict[int, Product]) -> tuple[list[CartLine], list[int]]:
+    """Active lines in the order they were added, and the ids of gone or inactive products."""
+    lines, dropped = [], []
+    for pk, qty in cart.items.items():
+        product = products.get(pk)
+        if product is not None and product.active:
+            lines.append(CartLine(product, qty))
+        else:
+            dropped.append(pk)
+    return lines, dropped
+
 
 def cart_lines(cart: Cart) -> tuple[list[CartLine], list[int]]:
     """The cart's lines priced from the catalog in one query, and the ids that dropped out."""
-    if not cart.items:
-        return [], []
-    products = Product.objects.filter(pk__in=cart.items, active=True).select_related("category")
-    by_id = {p.pk: p for p in products}
-    lines = [CartLine(by_id[pk], qty) for pk, qty in cart.items.items() if pk in by_id]
-    return lines, [pk for pk in cart.items if pk not in by_id]
+    return lines_of(cart, cart_products(cart))
 
 
 def coupon_problem(coupon: Coupon, subtotal: Decimal, now=None) -> str | None:
     """Why this coupon cannot be used now on this subtotal, or None if it can."""
+    problem = _lasting_problem(coupon, now)
+    if problem is None and subtotal < coupon.min_subtotal:
+        return f"This coupon needs a subtotal of at least {coupon.min_subtotal}."
+    return problem
+
+
+def _lasting_problem(coupon: Coupon, now=None) -> str | None:
+    """A problem that no change to the cart can fix (inactive, not started, expired, used up)."""
     now = now or timezone.now()
     if not coupon.active or (coupon.starts_at and coupon.starts_at > now):
-        return "This coupon code is not valid."
+        return f"The coupon {coupon.code} is not valid."
     if coupon.ends_at and coupon.ends_at <= now:
-        return "This coupon has expired."
+        return f"The coupon {coupon.code} has expired."
     if coupon.usage_limit is not None and coupon.times_used >= coupon.usage_limit:
-        return "This coupon has been used up."
-    if subtotal < coupon.min_subtotal:
-        return f"This coupon needs a subtotal of at least {coupon.min_subtotal}."
+        return f"The coupon {coupon.code} has been used up."
     return None
 
 
 def discount_for(coupon: Coupon | None, subtotal: Decimal) -> Decimal:
     """The discount a usable coupon gives on a subtotal (never more than the subtotal)."""
     if coupon is None or coupon_problem(coupon, subtotal):
-        return Decimal("0.00")
+        return ZERO
     if coupon.kind == Coupon.Kind.PERCENT:
         return min(subtotal, to_cents(subtotal * coupon.value / 100))
     return min(subtotal, coupon.value)
@@ -79,17 +116,30 @@ def find_coupon(code: str | None) -> Coupon | None:
     return Coupon.objects.filter(code=code.strip().upper()).first()
 
 
-def cart_summary(cart: Cart) -> CartSummary:
-    """Lines, totals and coupon of the cart at today's catalog prices."""
-    lines, dropped = cart_lines(cart)
-    subtotal = to_cents(sum((line.line_total for line in lines), Decimal("0")))
-    coupon = find_coupon(cart.coupon)
+def summarize(
+    cart: Cart, products: dict[int, Product], coupon: Coupon | None = None
+) -> CartSummary:
+    """Price the cart from loaded products; pass its coupon if you have it, else it is looked up."""
+    lines, dropped = lines_of(cart, products)
+    subtotal = to_cents(sum((line.line_total for line in lines), ZERO))
+    if coupon is None:
+        coupon = find_coupon(cart.coupon)  # no query when the cart has no coupon
+    notices = [_dropped_notice(products.get(pk)) for pk in dropped]
+    notices += [
+        f"Only {ln.product.stock} of {ln.product.name} left in stock."
+        for ln in lines
+        if ln.quantity > ln.product.stock
+    ]
+    coupon_dropped = False
+    if cart.coupon and coupon is None:
+        coupon_dropped = True
+        notices.append(f"The coupon {cart.coupon} no longer exists and was removed.")
+    elif coupon is not None and (problem := _lasting_problem(coupon)):
+        coupon, coupon_dropped = None, True
+        notices.append(f"{problem} It was removed from your cart.")
+    elif coupon is not None and lines and subtotal < coupon.min_subtotal:
+        notices.append(coupon_problem(coupon, subtotal))
     discount = discount_for(coupon, subtotal)
-    notices = []
-    if dropped:
-        notices.append(f"{len(dropped)} product(s) are no longer sold and left your cart.")
-    if coupon and discount == 0 and lines:
-        notices.append(coupon_problem(coupon, subtotal) or "")
     return CartSummary(
         cart_id=cart.id,
         lines=lines,
@@ -97,5 +147,18 @@ def cart_summary(cart: Cart) -> CartSummary:
         coupon=coupon,
         discount=discount,
         total=subtotal - discount,
-        notices=[n for n in notices if n],
+        notices=notices,
+        dropped=dropped,
+        coupon_dropped=coupon_dropped,
     )
+
+
+def _dropped_notice(product: Product | None) -> str:
+    if product is None:
+        return "A product that is no longer sold was removed from your cart."
+    return f"{product.name} is no longer sold and was removed from your cart."
+
+
+def cart_summary(cart: Cart) -> CartSummary:
+    """Lines, totals and coupon of the cart at today's catalog prices (one product query)."""
+    return summarize(cart, cart_products(cart))

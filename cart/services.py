@@ -1,7 +1,20 @@
-"""Cart writes. Each one reads the cart, changes it, and saves it back to the session."""
+"""Cart writes: read the cart, change it, save it back, return it priced.
+
+Each write loads the cart's products in one query (the product being added included), so
+that an add on database sessions costs three statements: session read, products, session
+write. A failed write raises before saving, so the stored cart is left as it was.
+"""
 
 from cart.cart import Cart
-from cart.selectors import cart_lines, coupon_problem, find_coupon
+from cart.selectors import (
+    CartSummary,
+    cart_lines,
+    cart_products,
+    coupon_problem,
+    find_coupon,
+    lines_of,
+    summarize,
+)
 from catalog.models import Product
 from shop.errors import (
     CartFull,
@@ -10,17 +23,50 @@ from shop.errors import (
     InvalidQuantity,
     NotFound,
     ProductNotFound,
+    ShopError,
 )
 
 
-def _product(*, product_id: int | None = None, sku: str | None = None) -> Product:
-    lookup = {"pk": product_id} if product_id is not None else {"sku": sku}
-    try:
-        return Product.objects.only("id", "sku", "name", "stock", "active").get(
-            active=True, **lookup
-        )
-    except Product.DoesNotExist:
-        raise ProductNotFound() from None
+class NotInCart(NotFound):
+    code, message = "not_in_cart", "That product is not in the cart."
+
+
+def _settle(cart: Cart, summary: CartSummary) -> None:
+    """Let the lines and the coupon that went stale leave the cart (in memory)."""
+    for pk in summary.dropped:
+        del cart.items[pk]
+    if summary.coupon_dropped:
+        cart.coupon = None
+
+
+def _commit(cart: Cart, products: dict[int, Product], before: dict, coupon=None) -> CartSummary:
+    """Price the changed cart, settle it, and save it if anything changed or it is new."""
+    summary = summarize(cart, products, coupon)
+    _settle(cart, summary)
+    if cart.as_dict() != before or not cart.is_stored():
+        cart.save()
+    return summary
+
+
+def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
+    """The priced cart; stale lines and coupons leave it with a notice.
+
+    keep_id: store a new cart now, so that the next read shows the same `cart_id`
+    (pages that do not show the id pass False and create no session).
+    """
+    summary = summarize(cart, cart_products(cart))
+    if summary.dropped or summary.coupon_dropped or (keep_id and not cart.is_stored()):
+        _settle(cart, summary)
+        cart.save()
+    return summary
+
+
+def _pick(products: dict[int, Product], product_id: int | None, sku: str | None) -> Product:
+    for product in products.values():
+        matches = product.pk == product_id or (sku is not None and product.sku == sku)
+        if matches and product.active:
+            return product
+    raise ProductNotFound()
 
 
 def _check_stock(product: Product, quantity: int) -> None:
@@ -34,68 +80,86 @@ def _check_stock(product: Product, quantity: int) -> None:
 
 def add_to_cart(
     *, cart: Cart, product_id: int | None = None, sku: str | None = None, quantity: int = 1
-) -> Product:
-    """Add units of a product (by id or sku); adding a product already there adds up."""
+) -> CartSummary:
+    """Add units of a product (by id or sku); adding a product already there adds up.
+
+    Raises InvalidQuantity, ProductNotFound, CartFull or InsufficientStock.
+    """
+    if (product_id is None) == (sku is None):
+        raise ShopError("Give either a sku or a product_id.", code="validation_error")
     if not 1 <= quantity <= Cart.MAX_QTY:
-        raise InvalidQuantity()
-    product = _product(product_id=product_id, sku=sku)
+        raise InvalidQuantity(f"Quantity must be between 1 and {Cart.MAX_QTY}.")
+    before = cart.as_dict()
+    products = cart_products(cart, product_id=product_id, sku=sku)
+    product = _pick(products, product_id, sku)
     new_quantity = cart.items.get(product.pk, 0) + quantity
     if new_quantity > Cart.MAX_QTY:
-        raise InvalidQuantity(f"At most {Cart.MAX_QTY} of one product per order.")
-    if product.pk not in cart.items and len(cart.items) >= Cart.MAX_LINES:
-        raise CartFull()
+        raise InvalidQuantity(f"At most {Cart.MAX_QTY} of one product per cart.")
+    lines, _ = lines_of(cart, products)
+    if product.pk not in cart.items and len(lines) >= Cart.MAX_LINES:
+        raise CartFull(f"The cart is full ({Cart.MAX_LINES} different products at most).")
     _check_stock(product, new_quantity)
     cart.items[product.pk] = new_quantity
-    cart.save()
-    return product
+    return _commit(cart, products, before)
 
 
-def set_quantity(*, cart: Cart, product_id: int, quantity: int) -> None:
-    """Set a line's quantity; 0 removes the line."""
+def set_quantity(*, cart: Cart, product_id: int, quantity: int) -> CartSummary:
+    """Set a line's quantity; 0 removes the line. Raises NotInCart for a product not there."""
     if not 0 <= quantity <= Cart.MAX_QTY:
         raise InvalidQuantity(f"Quantity must be between 0 and {Cart.MAX_QTY}.")
-    if quantity == 0:
-        cart.items.pop(product_id, None)
-    else:
-        product = _product(product_id=product_id)
-        if product.pk not in cart.items and len(cart.items) >= Cart.MAX_LINES:
-            raise CartFull()
-        _check_stock(product, quantity)
-        cart.items[product.pk] = quantity
-    cart.save()
-
-
-def remove_from_cart(*, cart: Cart, product_id: int) -> None:
-    """Remove a line. Raises NotFound (404) if the product is not in the cart."""
     if product_id not in cart.items:
-        raise NotFound("That product is not in the cart.", code="not_in_cart")
+        raise NotInCart()
+    before = cart.as_dict()
+    products = cart_products(cart)
+    if quantity == 0:
+        del cart.items[product_id]
+    else:
+        product = _pick(products, product_id, None)
+        _check_stock(product, quantity)
+        cart.items[product_id] = quantity
+    return _commit(cart, products, before)
+
+
+def remove_from_cart(*, cart: Cart, product_id: int) -> CartSummary:
+    """Remove a line. Raises NotInCart (404) if the product is not in the cart."""
+    if product_id not in cart.items:
+        raise NotInCart()
+    before = cart.as_dict()
     del cart.items[product_id]
-    cart.save()
+    return _commit(cart, cart_products(cart), before)
 
 
-def clear_cart(*, cart: Cart) -> None:
+def clear_cart(*, cart: Cart) -> CartSummary:
+    """Empty the cart and drop its coupon; the cart keeps its id."""
     cart.clear()
+    return summarize(cart, {})
 
 
-def apply_coupon(*, cart: Cart, code: str) -> None:
-    """Use a coupon code; a new valid code replaces the old one, the same code is a no-op."""
+def apply_coupon(*, cart: Cart, code: str) -> CartSummary:
+    """Use a coupon code: a new valid code replaces the old one, the same code changes nothing.
+
+    Raises InvalidCoupon (unknown, inactive, not started, expired, used up, subtotal too low);
+    the cart keeps its old coupon then.
+    """
     coupon = find_coupon(code)
     if coupon is None:
-        raise InvalidCoupon()
-    if coupon.code == cart.coupon:
-        return
-    lines, _ = cart_lines(cart)
+        raise InvalidCoupon("This coupon code is not valid.")
+    before = cart.as_dict()
+    products = cart_products(cart)
+    lines, _ = lines_of(cart, products)
     subtotal = sum((line.line_total for line in lines), 0)
     problem = coupon_problem(coupon, subtotal)
     if problem:
         raise InvalidCoupon(problem)
     cart.coupon = coupon.code
-    cart.save()
+    return _commit(cart, products, before, coupon=coupon)
 
 
-def remove_coupon(*, cart: Cart) -> None:
+def remove_coupon(*, cart: Cart) -> CartSummary:
+    """Stop using the cart's coupon (nothing to do if it has none)."""
+    before = cart.as_dict()
     cart.coupon = None
-    cart.save()
+    return _commit(cart, cart_products(cart), before)
 
 
 def drop_unavailable(*, cart: Cart) -> list[int]:

@@ -177,3 +177,11 @@ NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
 
 # Shop policy.
 PAGE_SIZE = 20
+
+# Payments: the gateway class (orders/gateways.py); after how many seconds an unresolved
+# payment claim counts as abandoned (reconcile_payments); how long a request sharing an
+# Idempotency-Key waits for the first one; declined or invalid cards per order per hour.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="orders.gateways.FakeGateway")
+PAYMENT_CLAIM_TIMEOUT = env.int("PAYMENT_CLAIM_TIMEOUT", default=300)
+PAYMENT_IDEMPOTENT_WAIT = 10
+PAYMENT_FAILURE_LIMIT = env.int("PAYMENT_FAILURE_LIMIT", default=10)

@@ -22,6 +22,8 @@ class Cart:
             # A new session of a signed-in user (another device, a token client without
             # cookies) starts from the cart saved against the account.
             raw = self.saved_data()
+            if raw is not None:
+                session[self.KEY] = raw  # now this session's cart: stored, no write back
         self.load(raw or {})
 
     def saved_data(self) -> dict | None:

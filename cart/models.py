@@ -1,5 +1,6 @@
 """Coupons (the cart itself lives in the session, see cart/cart.py)."""
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -30,6 +31,13 @@ class Coupon(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="percent") | Q(value__lte=100), name="coupon_percent_at_most_100"
             ),
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="coupon_ends_after_it_starts",
+                violation_error_message="The coupon must end after it starts.",
+            ),
         ]
 
     def __str__(self):
@@ -38,3 +46,9 @@ class Coupon(models.Model):
     def save(self, *args, **kwargs):
         self.code = self.code.strip().upper()
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Upper-case before the form's unique check, so "save10" clashes with "SAVE10".
+        self.code = (self.code or "").strip().upper()
+        if self.value is not None and self.value <= 0:
+            raise ValidationError({"value": "A coupon must take something off."})

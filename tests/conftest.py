@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import PASSWORD, StaffFactory, UserFactory
+from tests.sessions import put_in_session_fixture, session_engine  # noqa: F401
 
 
 class ApiClient(Client):

@@ -1,0 +1,30 @@
+"""Coupons in the Django admin (the only place staff manage them)."""
+
+from django.contrib import admin
+
+from cart.models import Coupon
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "kind",
+        "value",
+        "active",
+        "starts_at",
+        "ends_at",
+        "times_used",
+        "usage_limit",
+        "min_subtotal",
+    )
+    list_filter = ("active", "kind")
+    search_fields = ("code",)
+    readonly_fields = ("times_used",)  # counted when an order is placed with the coupon
+    fieldsets = (
+        (None, {"fields": ("code", "kind", "value", "active")}),
+        (
+            "Limits",
+            {"fields": ("starts_at", "ends_at", "usage_limit", "times_used", "min_subtotal")},
+        ),
+    )

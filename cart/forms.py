@@ -1,0 +1,24 @@
+"""Storefront cart forms (the API has its own strict schemas in cart/api.py)."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from cart.cart import Cart
+
+no_control_chars = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "Remove the control characters.")
+
+
+class AddToCartForm(forms.Form):
+    quantity = forms.IntegerField(min_value=1, max_value=Cart.MAX_QTY, initial=1, required=False)
+    next = forms.CharField(required=False, max_length=2000)
+
+    def clean_quantity(self) -> int:
+        return self.cleaned_data["quantity"] or 1
+
+
+class QuantityForm(forms.Form):
+    quantity = forms.IntegerField(min_value=0, max_value=Cart.MAX_QTY)
+
+
+class CouponForm(forms.Form):
+    code = forms.CharField(label="Coupon code", max_length=32, validators=[no_control_chars])

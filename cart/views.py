@@ -1,0 +1,106 @@
+"""Storefront cart pages: thin over cart.services; every change redirects with a message."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from cart import services
+from cart.cart import cart_for
+from cart.forms import AddToCartForm, CouponForm, QuantityForm
+from shop.errors import ShopError
+
+
+def _first_error(form) -> str:
+    return next(iter(form.errors.values()))[0]
+
+
+def _back(request, target: str):
+    """Redirect to a same-site `next` path if given, else to the cart."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("cart:detail")
+
+
+@require_GET
+def detail(request):
+    summary = services.read_cart(cart=cart_for(request), keep_id=False)
+    return render(request, "cart/detail.html", {"summary": summary, "coupon_form": CouponForm()})
+
+
+@require_POST
+def add(request, product_id: int):
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back(request, request.POST.get("next", ""))
+    quantity = form.cleaned_data["quantity"]
+    try:
+        summary = services.add_to_cart(
+            cart=cart_for(request), product_id=product_id, quantity=quantity
+        )
+    except ShopError as err:
+        messages.error(request, err.message)
+    else:
+        name = summary.line(product_id).product.name
+        messages.success(request, f"Added {quantity} × {name} to your cart.")
+    return _back(request, form.cleaned_data["next"])
+
+
+@require_POST
+def update(request, product_id: int):
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("cart:detail")
+    try:
+        services.set_quantity(
+            cart=cart_for(request), product_id=product_id, quantity=form.cleaned_data["quantity"]
+        )
+    except ShopError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, "Your cart was updated.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def remove(request, product_id: int):
+    try:
+        services.remove_from_cart(cart=cart_for(request), product_id=product_id)
+    except ShopError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, "The product was removed from your cart.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def clear(request):
+    services.clear_cart(cart=cart_for(request))
+    messages.success(request, "Your cart is empty now.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def coupon(request):
+    form = CouponForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("cart:detail")
+    try:
+        summary = services.apply_coupon(cart=cart_for(request), code=form.cleaned_data["code"])
+    except ShopError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, f"The coupon {summary.coupon.code} is applied.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def remove_coupon(request):
+    services.remove_coupon(cart=cart_for(request))
+    messages.success(request, "The coupon was removed.")
+    return redirect("cart:detail")

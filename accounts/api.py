@@ -1,5 +1,64 @@
-"""Accounts endpoints of the JSON API (mounted under /api by shop/api.py)."""
+"""Accounts endpoints of the JSON API (mounted under /api/auth by shop/api.py)."""
 
-from ninja import Router
+from django.conf import settings
+from ninja import Router, Schema, Status
+from pydantic import Field, StrictStr
+
+from accounts import services
+from accounts.tokens import SignInRequired, issue_token
+from shop.schemas import text
 
 router = Router(tags=["accounts"])
+
+
+class Credentials(Schema):
+    email: text(254)
+    # Long enough for any passphrase, short enough that hashing it stays cheap.
+    password: StrictStr = Field(min_length=1, max_length=1024)
+
+
+class UserOut(Schema):
+    id: int
+    email: str
+    is_staff: bool
+
+
+class TokenOut(Schema):
+    access_token: str
+    token_type: str
+    expires_in: int
+    user: UserOut
+
+
+@router.post("/login", response=TokenOut)
+def login(request, body: Credentials):
+    """Sign in: logs the session in (the cart is kept) and returns a Bearer access token."""
+    user = services.authenticate(request, email=body.email, password=body.password)
+    services.log_in(request, user)
+    return {
+        "access_token": issue_token(user),
+        "token_type": "Bearer",
+        "expires_in": settings.TOKEN_MAX_AGE,
+        "user": user,
+    }
+
+
+@router.post("/logout")
+def logout(request):
+    """Sign out everywhere: this session, every other session and every token of the user."""
+    services.log_out(request)
+    return {"detail": "Signed out."}
+
+
+@router.post("/register", response={201: UserOut})
+def register(request, body: Credentials):
+    """Create a shopper account (it does not sign in; call /auth/login next)."""
+    return Status(201, services.register(email=body.email, password=body.password))
+
+
+@router.get("/me", response=UserOut)
+def me(request):
+    """The signed-in user (by token or session cookie), or 401."""
+    if not request.user.is_authenticated:
+        raise SignInRequired()
+    return request.user

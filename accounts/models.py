@@ -1,8 +1,10 @@
 """Shopper and staff accounts: Django's auth with the email address as the login."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class UserManager(BaseUserManager):
@@ -57,3 +59,32 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return self.name or self.email.split("@")[0]
+
+    # Django signs each session with this hash and flushes a session whose hash no longer
+    # matches; mixing in auth_generation makes a bump revoke every session on every engine.
+    def get_session_auth_hash(self):
+        return self._generation_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._generation_hash(secret)
+
+    def _generation_hash(self, secret=None) -> str:
+        value = f"{self.password}:{self.auth_generation}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
+
+
+SESSION_HASH_SALT = "accounts.User.session_auth_hash"
+
+
+class SavedCart(models.Model):
+    """A signed-in shopper's cart, kept against the account (same shape as the session's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"cart of user {self.user_id}"

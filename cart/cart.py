@@ -2,6 +2,8 @@
 
 from uuid import uuid4
 
+from accounts.carts import save_cart, saved_cart
+
 
 class Cart:
     """The shopper's cart; the only code that knows its session keys.
@@ -15,7 +17,18 @@ class Cart:
     def __init__(self, session, user=None):
         self.session = session
         self.user = user if user is not None and user.is_authenticated else None
-        self.load(session.get(self.KEY) or {})
+        raw = session.get(self.KEY)
+        if raw is None and self.user is not None:
+            # A new session of a signed-in user (another device, a token client without
+            # cookies) starts from the cart saved against the account.
+            raw = self.saved_data()
+            if raw is not None:
+                session[self.KEY] = raw  # now this session's cart: stored, no write back
+        self.load(raw or {})
+
+    def saved_data(self) -> dict | None:
+        """The cart saved against the signed-in user's account, or None."""
+        return saved_cart(self.user) if self.user is not None else None
 
     def load(self, raw: dict) -> None:
         self.id = raw.get("id") or str(uuid4())
@@ -35,7 +48,10 @@ class Cart:
 
     def save(self) -> None:
         # Assigning a fresh value marks the session modified; never mutate it in place.
-        self.session[self.KEY] = self.as_dict()
+        data = self.as_dict()
+        self.session[self.KEY] = data
+        if self.user is not None:
+            save_cart(self.user, data)  # every change of a signed-in user's cart follows them
 
     def is_stored(self) -> bool:
         """Whether this cart is in the session yet (a new cart's id is not, until saved)."""

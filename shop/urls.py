@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts import views as account_views
 from shop import views
 from shop.api import api
 
 urlpatterns = [
+    path("admin/login/", account_views.admin_login),  # the admin's sign-in, throttled
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("cart/", include("cart.urls")),

@@ -79,3 +79,21 @@ def user_client(user):
 @pytest.fixture
 def password():
     return PASSWORD
+
+
+def token_client_for(user) -> ApiClient:
+    """A JSON client that sends `Authorization: Bearer <token>` for the user."""
+    from accounts.tokens import issue_token
+
+    return ApiClient(headers={"Authorization": f"Bearer {issue_token(user)}"})
+
+
+@pytest.fixture
+def token_client(user):
+    """The `user` fixture's token client (Bearer header; cookies it gets are ignored)."""
+    return token_client_for(user)
+
+
+@pytest.fixture
+def staff_token_client(staff):
+    return token_client_for(staff)

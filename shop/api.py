@@ -5,12 +5,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from shop.errors import ShopError, Throttled
+from shop.openapi import ShopAPI
 
 MAX_JSON_DEPTH = 32
 
@@ -65,13 +66,14 @@ class JSONRenderer(BaseRenderer):
         return json.dumps(data, cls=_Encoder, separators=(",", ":"))
 
 
-api = NinjaAPI(
+api = ShopAPI(
     title="Shop API",
     version="1.0",
     description="The shop's JSON API. See docs/API.md for the conventions.",
     parser=JSONParser(),
     renderer=JSONRenderer(),
     urls_namespace="api",
+    docs=Swagger(settings={"validatorUrl": None}),  # no third-party badge (CSP, privacy)
 )
 
 

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.security.SecurityHeadersMiddleware",  # outermost: static files and errors too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -171,6 +172,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Failure throttles (shop/throttle.py; 429 + Retry-After): invalid coupon codes per
+# session, declined or invalid cards per order (PAYMENT_FAILURE_LIMIT), per window.
+COUPON_FAILURE_LIMIT = env.int("COUPON_FAILURE_LIMIT", default=20)
+COUPON_FAILURE_WINDOW = 60 * 60
+PAYMENT_FAILURE_WINDOW = 60 * 60
 
 # django-ninja: the API is thin over the services, no extra settings beyond these.
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100

@@ -1,0 +1,189 @@
+"""The OpenAPI document made exact: error responses, headers and auth schemes, centrally.
+
+ninja describes each endpoint's success response from its schemas; the errors come from
+shared code (the JSON parser, the exception handlers, the Origin check, auth), so they
+are added here for every operation instead of in each router. `ERRORS` lists the domain
+errors each operation can answer beyond the generic ones; a test keeps it complete.
+"""
+
+import re
+
+from django.conf import settings
+from ninja import NinjaAPI
+
+UNSAFE = {"post", "put", "patch", "delete"}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "description": "The error envelope of every 4xx and 5xx answer.",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "description": "Only for validation errors: the problems of each field.",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "additionalProperties": True,
+        }
+    },
+}
+
+# status: (component name, description)
+RESPONSES = {
+    400: ("BadRequest", "Bad input: invalid JSON, wrong types, missing or invalid fields."),
+    401: ("Unauthorized", "Not signed in, or the access token is invalid or expired."),
+    402: ("PaymentRequired", "The card was declined (`card_declined`, `insufficient_funds`)."),
+    403: ("Forbidden", "Not allowed, or an unsafe cookie request from another site."),
+    404: ("NotFound", "Unknown, or not the caller's."),
+    409: ("Conflict", "The request conflicts with the current state."),
+    413: ("PayloadTooLarge", "The body is larger than 1 MB."),
+    415: ("UnsupportedMediaType", "The body is not sent as application/json."),
+    429: ("TooManyRequests", "Too many failed attempts; retry after `Retry-After` seconds."),
+    502: ("BadGateway", "The payment processor failed; nothing was charged."),
+    504: ("GatewayTimeout", "The payment processor did not answer in time."),
+}
+
+# Domain errors per operation ("METHOD /path", path parameters as {}), beyond the
+# generic ones that _generic_statuses() derives from the operation's shape.
+ERRORS = {
+    "GET /api/products": set(),
+    "POST /api/products": {409},
+    "GET /api/products/{}": set(),
+    "PATCH /api/products/{}": {409},
+    "DELETE /api/products/{}": set(),
+    "GET /api/products/{}/stock": set(),
+    "GET /api/categories": set(),
+    "GET /api/cart": set(),
+    "POST /api/cart/items": {404, 409},
+    "DELETE /api/cart/items": set(),
+    "PATCH /api/cart/items/{}": {409},
+    "DELETE /api/cart/items/{}": set(),
+    "POST /api/cart/coupon": {429},
+    "DELETE /api/cart/coupon": set(),
+    "POST /api/checkout": {409},
+    "GET /api/orders": set(),
+    "GET /api/orders/{}": set(),
+    "POST /api/orders/{}/pay": {402, 409, 429, 502, 504},
+    "POST /api/orders/{}/refund": {409, 502, 504},
+    "POST /api/orders/{}/cancel": {409, 502, 504},
+    "POST /api/orders/{}/ship": {409},
+    "POST /api/auth/login": {429},
+    "POST /api/auth/logout": set(),
+    "POST /api/auth/register": set(),
+    "GET /api/auth/me": set(),
+}
+
+# Operations that need a signed-in caller (401 when anonymous) or staff (403 otherwise).
+SIGNED_IN = {"GET /api/auth/me"}
+STAFF = {
+    "POST /api/products",
+    "PATCH /api/products/{}",
+    "DELETE /api/products/{}",
+    "POST /api/orders/{}/ship",
+}
+
+# Response headers, per operation and status.
+HEADERS = {
+    ("GET /api/products", "200"): {
+        "X-Total-Count": {
+            "description": "How many products match, over all pages.",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 0},
+        },
+        "Link": {
+            "description": 'The neighbouring pages: `<url>; rel="next"`, `<url>; rel="prev"`.',
+            "schema": {"type": "string"},
+        },
+    },
+}
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": "Retrying with the same key never charges twice.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+}
+
+
+def operation_key(method: str, path: str) -> str:
+    """'POST /api/orders/{}/pay' for ('post', '/api/orders/{order_id}/pay')."""
+    return f"{method.upper()} {re.sub(r'{[^}]+}', '{}', path)}"
+
+
+class ShopAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document also describes errors, headers and auth."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        complete(schema)
+        return schema
+
+
+def complete(schema: dict) -> dict:
+    """Add the shared error responses, headers and security schemes to `schema`."""
+    components = schema.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components["responses"] = {name: _error_response(text) for name, text in RESPONSES.values()}
+    components["responses"]["TooManyRequests"]["headers"] = {
+        "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}
+    }
+    components["securitySchemes"] = {
+        "cookieAuth": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME},
+        "bearerAuth": {"type": "http", "scheme": "bearer"},
+    }
+    schema["security"] = [{}, {"cookieAuth": []}, {"bearerAuth": []}]
+    for path, item in schema.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in UNSAFE | {"get"}:
+                _complete_operation(operation_key(method, path), method, operation)
+    return schema
+
+
+def _complete_operation(key: str, method: str, operation: dict) -> None:
+    if key in SIGNED_IN | STAFF:
+        operation["security"] = [{"cookieAuth": []}, {"bearerAuth": []}]
+    if key.endswith("/pay"):
+        names = {p["name"].lower() for p in operation.setdefault("parameters", [])}
+        if "idempotency-key" not in names:
+            operation["parameters"].append(IDEMPOTENCY_KEY)
+    responses = {str(status): r for status, r in operation.get("responses", {}).items()}
+    operation["responses"] = responses
+    for status, headers in ((s, h) for (k, s), h in HEADERS.items() if k == key):
+        responses[status].setdefault("headers", {}).update(headers)
+    statuses = _generic_statuses(key, method, operation) | ERRORS.get(key, set())
+    for status in sorted(statuses):
+        responses.setdefault(
+            str(status), {"$ref": f"#/components/responses/{RESPONSES[status][0]}"}
+        )
+
+
+def _generic_statuses(key: str, method: str, operation: dict) -> set[int]:
+    """Errors that shared code answers, from the operation's shape alone."""
+    statuses = {401}  # an invalid Authorization header is refused on every endpoint
+    if operation.get("requestBody"):
+        statuses |= {400, 413, 415}
+    if operation.get("parameters"):
+        statuses.add(400)
+    if "{}" in key:
+        statuses.add(404)
+    if method in UNSAFE:
+        statuses.add(403)  # a cookie request from a foreign Origin
+    if key in STAFF:
+        statuses.add(403)
+    return statuses
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }

@@ -1,0 +1,99 @@
+"""Failure throttles: too many failed attempts at something guessable → 429 + Retry-After.
+
+Only failures count (never successful work), so shoppers behind one address are not
+blocked. Counters live in Django's cache (Redis in production, shared by every worker).
+An attempt reserves a slot before it runs and gives it back if it succeeds, so that many
+concurrent guesses cannot all slip past the limit.
+
+    with coupon_failures.attempt(cart.id, counts=InvalidCoupon):
+        ...  # raising InvalidCoupon keeps the slot; anything else gives it back
+"""
+
+import hashlib
+import math
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+from shop.errors import ShopError, Throttled
+
+
+@dataclass(frozen=True)
+class FailureThrottle:
+    """At most settings.<limit_setting> failures per subject per `window` seconds."""
+
+    scope: str
+    limit_setting: str
+    window_setting: str
+
+    @property
+    def limit(self) -> int:
+        return getattr(settings, self.limit_setting)
+
+    @property
+    def window(self) -> int:
+        return getattr(settings, self.window_setting)
+
+    def _keys(self, subject) -> tuple[str, str]:
+        digest = hashlib.sha256(str(subject).encode()).hexdigest()[:32]
+        base = f"throttle:{self.scope}:{digest}"
+        return base, base + ":ends"
+
+    def failures(self, subject) -> int:
+        """How many failures (and attempts in flight) count against `subject` now."""
+        return cache.get(self._keys(subject)[0], 0)
+
+    def retry_after(self, subject) -> int:
+        """Seconds until the current window of `subject` ends."""
+        ends = cache.get(self._keys(subject)[1])
+        return max(1, math.ceil((ends or time.time() + self.window) - time.time()))
+
+    def _reserve(self, subject) -> int:
+        key, ends_key = self._keys(subject)
+        for _ in range(3):
+            if cache.add(key, 1, timeout=self.window):
+                cache.set(ends_key, time.time() + self.window, timeout=self.window)
+                return 1
+            try:
+                return cache.incr(key)
+            except ValueError:  # the window ended between add() and incr()
+                continue
+        return self.limit + 1
+
+    def _release(self, subject) -> None:
+        with suppress(ValueError):  # the window already ended
+            cache.decr(self._keys(subject)[0])
+
+    def check(self, subject) -> None:
+        """Raises Throttled if `subject` has no failures left in this window."""
+        if self.failures(subject) >= self.limit:
+            raise Throttled(self.retry_after(subject))
+
+    @contextmanager
+    def attempt(self, subject, counts: type[Exception] | tuple = ShopError):
+        """Run one attempt; an exception of type `counts` is a failure, kept in the count.
+
+        Raises Throttled (before running anything) once the failures are used up.
+        """
+        if self._reserve(subject) > self.limit:
+            self._release(subject)
+            raise Throttled(self.retry_after(subject))
+        try:
+            yield
+        except counts:
+            raise
+        except BaseException:
+            self._release(subject)
+            raise
+        self._release(subject)
+
+    def reset(self, subject) -> None:
+        """Forget the failures of `subject`."""
+        cache.delete_many(self._keys(subject))
+
+
+coupon_failures = FailureThrottle("coupon", "COUPON_FAILURE_LIMIT", "COUPON_FAILURE_WINDOW")
+card_failures = FailureThrottle("card", "PAYMENT_FAILURE_LIMIT", "PAYMENT_FAILURE_WINDOW")

@@ -1,0 +1,219 @@
+"""Refunds that never exceed payments: reserve the amount, call the gateway, record.
+
+The amount is reserved on the order with a conditional UPDATE before the gateway is
+called (outside any transaction), so concurrent refunds can never sum past the amount
+paid; a refund the gateway refuses gives its reservation back.
+"""
+
+from decimal import Decimal
+from functools import partial
+from uuid import uuid4
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Round
+
+from orders.gateways import GatewayError, GatewayTimeout, get_gateway
+from orders.models import Order, OrderEvent, Payment, Refund
+from orders.payment_emails import send_refund_email
+from orders.services.cards import idempotency_hash, request_hash
+from orders.services.lifecycle import release_stock
+from orders.services.payment_errors import (
+    CannotRefund,
+    GatewayFailed,
+    GatewayTimedOut,
+    IdempotencyKeyReused,
+    InvalidRestock,
+    NotPaid,
+    RefundExceedsPayment,
+)
+from orders.services.states import move
+from shop.errors import ShopError
+
+Status = Order.Status
+# Staff may refund a shipped order (a return); it stays shipped, with its amount_refunded.
+REFUNDABLE = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.SHIPPED)
+RETRIES = 5  # "all that remains" is re-read when a concurrent refund took part of it
+
+
+def refund(
+    *,
+    order: Order,
+    amount: Decimal | None = None,
+    restock: bool = False,
+    reason: str = "",
+    actor=None,
+    actor_label: str = "customer",
+    idempotency_key: str | None = None,
+) -> Order:
+    """Refund `amount` (default: all that remains) of the order's payment; returns the order.
+
+    `restock` puts the not yet restocked units back on the shelf, and is allowed only
+    when this refund leaves nothing to refund. Raises NotPaid, RefundExceedsPayment,
+    CannotRefund, InvalidRestock (409), IdempotencyKeyReused (422), GatewayFailed (502),
+    GatewayTimedOut (504).
+    """
+    key = idempotency_hash("refund", order.pk, idempotency_key)
+    print_ = request_hash(amount=amount, restock=restock, reason=reason)
+    if key and (first := Refund.objects.filter(idempotency_key=key).first()):
+        return _replay(first, print_)
+    fields = dict(reason=reason, restock=restock, actor=actor, key=key, print_=print_)
+    try:
+        record = _reserve(order, amount, **fields)
+    except IntegrityError:  # the same Idempotency-Key won a moment ago
+        return _replay(Refund.objects.get(idempotency_key=key), print_)
+    return _execute(record, actor, actor_label, set_status=True)
+
+
+def refund_remaining(
+    *, order: Order, actor=None, actor_label: str = "system", reason: str = ""
+) -> Refund | None:
+    """Refund all that remains before a cancel; the caller moves the status (to cancelled).
+
+    Returns the refund, or None if nothing remained. Raises GatewayFailed/GatewayTimedOut.
+    """
+    order.refresh_from_db()
+    if order.amount_refundable <= 0:
+        return None
+    fields = dict(reason=reason, restock=False, actor=actor, key=None, print_="")
+    try:
+        record = _reserve(order, None, **fields)
+    except (RefundExceedsPayment, NotPaid):
+        return None  # a concurrent refund took the rest
+    _execute(record, actor, actor_label, set_status=False)
+    return record
+
+
+def _replay(first: Refund, print_: str) -> Order:
+    if first.request_fingerprint != print_:
+        raise IdempotencyKeyReused()
+    if first.status == Refund.Status.FAILED:
+        raise GatewayFailed("The payment processor refused the refund; nothing was refunded.")
+    return Order.objects.get(pk=first.order_id)
+
+
+def _reserve(order: Order, amount: Decimal | None, **fields) -> Refund:
+    """Add the amount to the order's amount_refunded if it fits, and open a pending Refund."""
+    for _ in range(RETRIES):
+        wanted = amount
+        if wanted is None:  # all that remains, taken exactly
+            order.refresh_from_db()
+            wanted = order.amount_refundable
+            if wanted <= 0:
+                raise _refusal(order, order.amount_paid or Decimal("0.01"), False)
+        try:
+            return _reserve_exactly(order, wanted, exact=amount is None, **fields)
+        except RefundExceedsPayment:
+            if amount is not None:
+                raise
+    raise RefundExceedsPayment()
+
+
+def _reserve_exactly(
+    order: Order, amount: Decimal, *, exact: bool, reason, restock, actor, key, print_
+):
+    left = Round(F("amount_paid") - F("amount_refunded"), 2)
+    fits = {"left": Value(amount)} if exact or restock else {"left__gte": Value(amount)}
+    with transaction.atomic():
+        rows = (
+            Order.objects.alias(left=left)
+            .filter(pk=order.pk, status__in=REFUNDABLE, amount_paid__gt=0, **fits)
+            .update(amount_refunded=Round(F("amount_refunded") + Value(amount), 2))
+        )
+        if not rows:
+            raise _refusal(order, amount, restock)
+        payment = Payment.objects.get(order_id=order.pk, status=Payment.Status.SUCCEEDED)
+        return Refund.objects.create(
+            order_id=order.pk,
+            payment=payment,
+            amount=amount,
+            reference=f"{order.number}-r{uuid4().hex[:20]}",
+            reason=reason,
+            restock=restock,
+            actor=actor,
+            idempotency_key=key,
+            request_fingerprint=print_,
+        )
+
+
+def _refusal(order: Order, amount: Decimal, restock: bool) -> ShopError:
+    """Why a reservation did not fit, read from the order as it is now."""
+    order.refresh_from_db()
+    if order.amount_paid <= 0:
+        return NotPaid(status_now=order.status)
+    left = order.amount_refundable
+    if amount > left:
+        return RefundExceedsPayment(
+            f"At most {left} {order.currency} remains to refund.", remaining=left
+        )
+    if restock and amount != left:
+        return InvalidRestock(remaining=left)
+    return CannotRefund(status_now=order.status)
+
+
+def _execute(record: Refund, actor, actor_label: str, *, set_status: bool) -> Order:
+    """Send a reserved refund to the gateway and record the outcome."""
+    payment = record.payment
+    try:
+        refund_id = get_gateway().refund(
+            charge_id=payment.gateway_charge_id, amount=record.amount, reference=record.reference
+        )
+    except GatewayError:
+        _give_back(record, actor, actor_label)
+        raise GatewayFailed(
+            "The payment processor refused the refund; nothing was refunded."
+        ) from None
+    except GatewayTimeout:
+        # It may have happened: keep the amount reserved (never over-refund) for staff to check.
+        OrderEvent.objects.create(
+            order_id=record.order_id,
+            actor=actor,
+            actor_label=actor_label,
+            action="refund_unknown",
+            data=_refund_data(record),
+        )
+        raise GatewayTimedOut() from None
+    with transaction.atomic():
+        Refund.objects.filter(pk=record.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.SUCCEEDED, gateway_refund_id=refund_id
+        )
+        order = Order.objects.select_for_update().get(pk=record.order_id)
+        done = sum(
+            r.amount for r in order.refunds.filter(status=Refund.Status.SUCCEEDED).only("amount")
+        )
+        audit = dict(actor=actor, actor_label=actor_label, note=record.reason)
+        if set_status and order.status in (Status.PAID, Status.PARTIALLY_REFUNDED):
+            full = done >= order.amount_paid
+            to = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
+            move(order, to, data=_refund_data(record), **audit)
+        else:
+            OrderEvent.objects.create(
+                order=order, action="refund", data=_refund_data(record), **audit
+            )
+        if record.restock:
+            release_stock(order)
+        transaction.on_commit(partial(send_refund_email, record.pk))
+    return order
+
+
+def _give_back(record: Refund, actor, actor_label: str) -> None:
+    """The gateway refused: return the reserved amount and close the refund as failed."""
+    with transaction.atomic():
+        if not Refund.objects.filter(pk=record.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.FAILED
+        ):
+            return
+        Order.objects.filter(pk=record.order_id).update(
+            amount_refunded=Round(F("amount_refunded") - Value(record.amount), 2)
+        )
+        OrderEvent.objects.create(
+            order_id=record.order_id,
+            actor=actor,
+            actor_label=actor_label,
+            action="refund_failed",
+            data=_refund_data(record),
+        )
+
+
+def _refund_data(record: Refund) -> dict:
+    return {"reference": record.reference, "amount": str(record.amount), "restock": record.restock}

@@ -152,4 +152,5 @@ def _unauthenticated(request, exc):
 api.add_router("/", "catalog.api.router")
 api.add_router("/cart", "cart.api.router")
 api.add_router("/", "orders.api.router")
+api.add_router("/", "orders.payments_api.router")
 api.add_router("/auth", "accounts.api.router")

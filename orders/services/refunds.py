@@ -45,11 +45,13 @@ def refund(
     actor=None,
     actor_label: str = "customer",
     idempotency_key: str | None = None,
+    allow_shipped: bool = False,
 ) -> Order:
     """Refund `amount` (default: all that remains) of the order's payment; returns the order.
 
     `restock` puts the not yet restocked units back on the shelf, and is allowed only
-    when this refund leaves nothing to refund. Raises NotPaid, RefundExceedsPayment,
+    when this refund leaves nothing to refund; only staff refund shipped orders
+    (`allow_shipped`), which stay shipped. Raises NotPaid, RefundExceedsPayment,
     CannotRefund, InvalidRestock (409), IdempotencyKeyReused (422), GatewayFailed (502),
     GatewayTimedOut (504).
     """
@@ -57,9 +59,10 @@ def refund(
     print_ = request_hash(amount=amount, restock=restock, reason=reason)
     if key and (first := Refund.objects.filter(idempotency_key=key).first()):
         return _replay(first, print_)
-    fields = dict(reason=reason, restock=restock, actor=actor, key=key, print_=print_)
+    statuses = REFUNDABLE if allow_shipped else (Status.PAID, Status.PARTIALLY_REFUNDED)
+    fields = dict(statuses=statuses, reason=reason, restock=restock, actor=actor)
     try:
-        record = _reserve(order, amount, **fields)
+        record = _reserve(order, amount, key=key, print_=print_, **fields)
     except IntegrityError:  # the same Idempotency-Key won a moment ago
         return _replay(Refund.objects.get(idempotency_key=key), print_)
     return _execute(record, actor, actor_label, set_status=True)
@@ -75,9 +78,9 @@ def refund_remaining(
     order.refresh_from_db()
     if order.amount_refundable <= 0:
         return None
-    fields = dict(reason=reason, restock=False, actor=actor, key=None, print_="")
+    fields = dict(statuses=REFUNDABLE, reason=reason, restock=False, actor=actor)
     try:
-        record = _reserve(order, None, **fields)
+        record = _reserve(order, None, key=None, print_="", **fields)
     except (RefundExceedsPayment, NotPaid):
         return None  # a concurrent refund took the rest
     _execute(record, actor, actor_label, set_status=False)
@@ -110,14 +113,14 @@ def _reserve(order: Order, amount: Decimal | None, **fields) -> Refund:
 
 
 def _reserve_exactly(
-    order: Order, amount: Decimal, *, exact: bool, reason, restock, actor, key, print_
-):
+    order: Order, amount: Decimal, *, exact: bool, statuses, reason, restock, actor, key, print_
+) -> Refund:
     left = Round(F("amount_paid") - F("amount_refunded"), 2)
     fits = {"left": Value(amount)} if exact or restock else {"left__gte": Value(amount)}
     with transaction.atomic():
         rows = (
             Order.objects.alias(left=left)
-            .filter(pk=order.pk, status__in=REFUNDABLE, amount_paid__gt=0, **fits)
+            .filter(pk=order.pk, status__in=statuses, amount_paid__gt=0, **fits)
             .update(amount_refunded=Round(F("amount_refunded") + Value(amount), 2))
         )
         if not rows:

@@ -1,0 +1,88 @@
+"""Payment and refund endpoints of the JSON API (mounted under /api by shop/api.py)."""
+
+from typing import Annotated, Literal
+
+from ninja import Router, Schema
+from pydantic import BeforeValidator, StrictBool
+from pydantic_core import PydanticCustomError
+
+from orders import selectors
+from orders.api import idempotency_key
+from orders.models import Order
+from orders.ownership import Owner
+from orders.schemas import OrderOut
+from orders.services.payments import pay, refund
+from shop.errors import Forbidden
+from shop.schemas import Amount, Id, text
+
+router = Router(tags=["payments"])
+
+
+def _typed(kind: type, message: str):
+    def check(value):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise PydanticCustomError("invalid_card", message)
+        return value
+
+    return BeforeValidator(check)
+
+
+class CardIn(Schema):
+    """Card details; validated (Luhn, expiry, cvv) by the service, never stored or logged."""
+
+    number: Annotated[str, _typed(str, "The card number must be a string of digits.")]
+    exp_month: Annotated[int, _typed(int, "The expiry month must be an integer.")]
+    exp_year: Annotated[int, _typed(int, "The expiry year must be an integer.")]
+    cvv: Annotated[str, _typed(str, "The security code must be a string of digits.")]
+
+
+class PayIn(Schema):
+    method: Literal["credit_card"]
+    card: CardIn
+
+
+class RefundIn(Schema):
+    # Absent means all that remains; an explicit null is a 400 invalid_amount.
+    amount: Amount = None
+    restock: StrictBool = False
+    reason: text(500, min_length=0) = ""
+
+
+@router.post("/orders/{order_id}/pay", response=OrderOut)
+def pay_order(request, order_id: Id, body: PayIn):
+    """Pay a pending order by card, exactly once; see docs/API.md for retries and test cards."""
+    owner = Owner.of(request)
+    order = selectors.order_for(owner, order_id=order_id)
+    pay(
+        order=order,
+        card=body.card.model_dump(),
+        idempotency_key=idempotency_key(request),
+        actor=owner.user,
+        actor_label=owner.label,
+    )
+    return selectors.order_for(owner, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/refund", response=OrderOut)
+def refund_order(request, order_id: Id, body: RefundIn = None):
+    """Refund part or all of a paid order: its owner until it ships, staff at any time."""
+    body = body or RefundIn()
+    user = request.user
+    if user.is_authenticated and user.is_staff:
+        order, label = selectors.any_order(order_id=order_id), "staff"
+    else:
+        owner = Owner.of(request)
+        order, label = selectors.order_for(owner, order_id=order_id), owner.label
+        if order.status == Order.Status.SHIPPED:
+            raise Forbidden("A shipped order is refunded by our staff: please contact us.")
+    refund(
+        order=order,
+        amount=body.amount,
+        restock=body.restock,
+        reason=body.reason,
+        actor=user if user.is_authenticated else None,
+        actor_label=label,
+        allow_shipped=label == "staff",
+        idempotency_key=idempotency_key(request),
+    )
+    return selectors.any_order(order_id=order_id)

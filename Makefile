@@ -32,5 +32,14 @@ format: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# End-to-end tests in Debian's Chromium (installed with apt-get if missing; never downloaded
+# by Playwright). Screenshots land in artifacts/screenshots/.
+test-browser: venv
+	@test -x /usr/bin/chromium || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
+		apt-get install -y --no-install-recommends chromium fonts-liberation; }
+	$(TEST_ENV) $(BIN)/pytest -m browser $(ARGS)
+
 clean:
 	rm -rf $(VENV) staticfiles

@@ -24,6 +24,16 @@ run: venv
 test: venv
 	$(TEST_ENV) $(BIN)/pytest -m "not browser and not services" $(ARGS)
 
+# The whole suite again on PostgreSQL + Redis (sessions: cached_db): throwaway servers on free
+# loopback ports with data in a fresh temp dir, stopped and removed afterwards, pass or fail.
+test-services: venv
+	@set -e; export SERVICES_DIR="$$(mktemp -d "$${TMPDIR:-/tmp}/shop-services.XXXXXX")"; \
+	set -- $$($(BIN)/python scripts/free_ports.py 2); export PG_PORT=$$1 REDIS_PORT=$$2; \
+	trap 'scripts/services.sh stop' EXIT; trap 'exit 130' INT TERM; \
+	scripts/services.sh start; eval "$$(scripts/services.sh env)"; \
+	$(TEST_ENV) SESSION_ENGINE=django.contrib.sessions.backends.cached_db \
+		$(BIN)/pytest -m "not browser" $(ARGS)
+
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

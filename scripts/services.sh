@@ -47,6 +47,8 @@ alive() { [[ -n "$1" && "$(cat "/proc/$1/stat" 2>/dev/null)" =~ ^$1\ \($2[^\)]*\
 pg_running() { alive "$(head -n1 "$PGDATA/postmaster.pid" 2>/dev/null)" postgres; }
 gone() { ! alive "$@"; }
 redis_running() { alive "$(cat "$REDIS_PID" 2>/dev/null)" redis; }
+# port_busy PORT: something already listens on 127.0.0.1:PORT (not ours: ours was checked first).
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 psql_su() { as_pg psql -h "$PGDATA" -p "$PG_PORT" -d postgres -v ON_ERROR_STOP=1 -qtA "$@"; }
 
 start_pg() {
@@ -69,6 +71,7 @@ synchronous_commit = off
 full_page_writes = off
 EOF
   fi
+  port_busy "$PG_PORT" && die "127.0.0.1:$PG_PORT is taken by another process; set PG_PORT"
   log "starting postgres on 127.0.0.1:$PG_PORT"
   as_pg "$bin/pg_ctl" start -D "$PGDATA" -l "$PGDATA/server.log" -w -t "$TIMEOUT" >/dev/null \
     || die "postgres failed to start, see $PGDATA/server.log"
@@ -82,6 +85,7 @@ EOF
 
 start_redis() {
   if redis_running; then log "redis already running on 127.0.0.1:$REDIS_PORT"; return 0; fi
+  port_busy "$REDIS_PORT" && die "127.0.0.1:$REDIS_PORT is taken by another process; set REDIS_PORT"
   log "starting redis on 127.0.0.1:$REDIS_PORT"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no \
     --daemonize yes --pidfile "$REDIS_PID" --logfile "$DIR/redis.log" --dir "$DIR" \
@@ -102,7 +106,7 @@ stop_all() {
 }
 
 case "${1:-}" in
-  start) install_missing; mkdir -p -m 755 "$DIR"; start_pg; start_redis; log "ready" ;;
+  start) install_missing; mkdir -p "$DIR"; chmod 755 "$DIR"; start_pg; start_redis; log "ready" ;;
   stop) stop_all ;;
   status)
     pg_running && echo "postgres: running on 127.0.0.1:$PG_PORT" || echo "postgres: stopped"

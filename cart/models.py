@@ -52,3 +52,5 @@ class Coupon(models.Model):
         self.code = (self.code or "").strip().upper()
         if self.value is not None and self.value <= 0:
             raise ValidationError({"value": "A coupon must take something off."})
+        if self.kind == self.Kind.PERCENT and self.value is not None and self.value > 100:
+            raise ValidationError({"value": "A percentage can be at most 100."})

@@ -10,6 +10,8 @@ from cart.cart import cart_for
 from cart.forms import AddToCartForm, CouponForm, QuantityForm
 from shop.errors import ShopError
 
+REMOVED = "The product was removed from your cart."
+
 
 def _first_error(form) -> str:
     return next(iter(form.errors.values()))[0]
@@ -55,14 +57,13 @@ def update(request, product_id: int):
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return redirect("cart:detail")
+    quantity = form.cleaned_data["quantity"]
     try:
-        services.set_quantity(
-            cart=cart_for(request), product_id=product_id, quantity=form.cleaned_data["quantity"]
-        )
+        services.set_quantity(cart=cart_for(request), product_id=product_id, quantity=quantity)
     except ShopError as err:
         messages.error(request, err.message)
     else:
-        messages.success(request, "Your cart was updated.")
+        messages.success(request, REMOVED if quantity == 0 else "Your cart was updated.")
     return redirect("cart:detail")
 
 
@@ -73,7 +74,7 @@ def remove(request, product_id: int):
     except ShopError as err:
         messages.error(request, err.message)
     else:
-        messages.success(request, "The product was removed from your cart.")
+        messages.success(request, REMOVED)
     return redirect("cart:detail")
 
 

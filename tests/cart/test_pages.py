@@ -1,0 +1,148 @@
+"""Cart pages and the add-to-cart forms, on every session engine."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from tests.factories import CouponFactory, ProductFactory
+from tests.sessions import put_cart, session_cart
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("session_engine")]
+
+
+@pytest.fixture
+def pear(db):
+    return ProductFactory(name="Pear", sku="pear", slug="pear", price=Decimal("1.20"), stock=5)
+
+
+def _messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_product_page_and_list_have_add_to_cart_forms(client, pear):
+    ProductFactory(name="Sold Out Fig", stock=0)
+    page = client.get(pear.get_absolute_url()).content.decode()
+    assert f'action="/cart/add/{pear.pk}/"' in page
+    assert 'name="csrfmiddlewaretoken"' in page and 'name="quantity"' in page
+    assert '<label for="buy-quantity">Quantity</label>' in page
+    listing = client.get("/").content.decode()
+    assert listing.count('action="/cart/add/') == 1  # the sold-out fig has no form
+
+
+def test_adding_from_the_product_page_redirects_back_with_a_message(client, pear):
+    response = client.post(
+        f"/cart/add/{pear.pk}/", {"quantity": "2", "next": pear.get_absolute_url()}
+    )
+    assert response.status_code == 302 and response.url == pear.get_absolute_url()
+    page = client.get(response.url)
+    assert _messages(page) == ["Added 2 × Pear to your cart."]
+    assert 'data-testid="cart-count">2<' in page.content.decode()
+    assert session_cart(client).items == {pear.pk: 2}
+
+
+def test_adding_without_a_quantity_adds_one_and_foreign_next_goes_to_the_cart(client, pear):
+    response = client.post(f"/cart/add/{pear.pk}/", {"next": "https://evil.example/"})
+    assert response.url == "/cart/"
+    assert session_cart(client).items == {pear.pk: 1}
+
+
+@pytest.mark.parametrize(
+    "quantity, message",
+    [
+        ("9", "Only 5 of Pear left."),
+        ("0", "Ensure this value is greater than or equal to 1."),
+        ("abc", "Enter a whole number."),
+    ],
+)
+def test_a_failed_add_shows_why_and_changes_nothing(client, pear, quantity, message):
+    response = client.post(f"/cart/add/{pear.pk}/", {"quantity": quantity}, follow=True)
+    assert _messages(response) == [message]
+    assert session_cart(client).items == {}
+
+
+def test_adding_an_unknown_product_shows_an_error(client):
+    response = client.post("/cart/add/999999/", follow=True)
+    assert _messages(response) == ["No such product."]
+
+
+def test_cart_page_shows_lines_totals_and_forms(client, pear):
+    apple = ProductFactory(name="Apple", price=Decimal("0.50"))
+    put_cart(client, {pear.pk: 2, apple.pk: 3})
+    response = client.get("/cart/")
+    html = response.content.decode()
+    assert response.status_code == 200 and html.count("<h1>") == 1
+    assert "Pear" in html and "2.40 USD" in html and "1.50 USD" in html
+    assert 'data-testid="subtotal">3.90 USD<' in html
+    assert 'data-testid="total">3.90 USD<' in html
+    assert f'action="/cart/items/{pear.pk}/"' in html
+    assert f'action="/cart/items/{pear.pk}/remove/"' in html
+    assert 'action="/cart/coupon/"' in html and 'for="id_code"' in html
+    assert 'data-testid="cart-count">5<' in html
+
+
+def test_empty_cart_page(client):
+    html = client.get("/cart/").content.decode()
+    assert "Your cart is empty." in html
+
+
+def test_updating_and_removing_lines(client, pear):
+    apple = ProductFactory(name="Apple")
+    put_cart(client, {pear.pk: 1, apple.pk: 1})
+    response = client.post(f"/cart/items/{pear.pk}/", {"quantity": "4"}, follow=True)
+    assert _messages(response) == ["Your cart was updated."]
+    assert session_cart(client).items == {pear.pk: 4, apple.pk: 1}
+    response = client.post(f"/cart/items/{pear.pk}/", {"quantity": "6"}, follow=True)
+    assert _messages(response) == ["Only 5 of Pear left."]
+    response = client.post(f"/cart/items/{pear.pk}/", {"quantity": "0"}, follow=True)
+    assert _messages(response) == ["The product was removed from your cart."]
+    assert session_cart(client).items == {apple.pk: 1}
+    response = client.post(f"/cart/items/{apple.pk}/remove/", follow=True)
+    assert _messages(response) == ["The product was removed from your cart."]
+    assert session_cart(client).items == {}
+    response = client.post(f"/cart/items/{apple.pk}/remove/", follow=True)
+    assert _messages(response) == ["That product is not in the cart."]
+
+
+def test_coupon_form_applies_refuses_and_removes(client, pear):
+    put_cart(client, {pear.pk: 5})
+    CouponFactory(code="SAVE10")
+    response = client.post("/cart/coupon/", {"code": "save10"}, follow=True)
+    assert _messages(response) == ["The coupon SAVE10 is applied."]
+    html = response.content.decode()
+    assert 'data-testid="discount">−0.60 USD<' in html
+    assert 'data-testid="total">5.40 USD<' in html
+    response = client.post("/cart/coupon/", {"code": "NOPE"}, follow=True)
+    assert _messages(response) == ["This coupon code is not valid."]
+    assert session_cart(client).coupon == "SAVE10"
+    client.post("/cart/coupon/remove/")
+    assert session_cart(client).coupon is None
+
+
+def test_cart_page_shows_notices_for_products_that_left(client, pear):
+    put_cart(client, {pear.pk: 1})
+    pear.active = False
+    pear.save()
+    html = client.get("/cart/").content.decode()
+    assert "Pear is no longer sold and was removed from your cart." in html
+    assert session_cart(client).items == {}
+
+
+def test_clearing_the_cart(client, pear):
+    put_cart(client, {pear.pk: 1})
+    client.post("/cart/clear/")
+    assert session_cart(client).items == {}
+
+
+def test_forms_need_the_csrf_token(pear):
+    client = Client(enforce_csrf_checks=True)
+    assert client.post(f"/cart/add/{pear.pk}/").status_code == 403
+    assert client.get("/cart/add/1/").status_code == 405
+
+
+@pytest.mark.parametrize("lines", [1, 20])
+def test_cart_page_takes_constant_queries(client, session_engine, django_assert_num_queries, lines):
+    put_cart(client, {p.pk: 1 for p in ProductFactory.create_batch(lines)})
+    session_read = 1 if session_engine == "db" else 0
+    with django_assert_num_queries(session_read + 1):
+        assert client.get("/cart/").status_code == 200

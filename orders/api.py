@@ -1,5 +1,95 @@
 """Orders endpoints of the JSON API (mounted under /api by shop/api.py)."""
 
-from ninja import Router
+from django.http import HttpResponse
+from ninja import Router, Status
+
+from cart.cart import cart_for
+from orders import selectors
+from orders.address import Address
+from orders.models import Order
+from orders.ownership import Owner
+from orders.schemas import CancelIn, CheckoutIn, OrderOut
+from orders.services.checkout import checkout as place_order
+from orders.services.lifecycle import cancel, expire_if_due, expire_stale, ship
+from shop.errors import Forbidden, ShopError
+from shop.schemas import Id
 
 router = Router(tags=["orders"])
+
+MAX_KEY_LENGTH = 255
+
+
+def idempotency_key(request) -> str | None:
+    """The `Idempotency-Key` header: 1–255 printable ASCII characters, or absent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(33 <= ord(c) <= 126 for c in key):
+        raise ShopError(
+            "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.",
+            code="invalid_idempotency_key",
+        )
+    return key
+
+
+def owned_order(request, order_id: int) -> Order:
+    """The caller's order, expired first if its reservation ran out; 404 if not theirs."""
+    owner = Owner.of(request)
+    order = selectors.order_for(owner, order_id=order_id)
+    if expire_if_due(order=order):
+        order = selectors.order_for(owner, order_id=order_id)
+    return order
+
+
+@router.post("/checkout", response={201: OrderOut})
+def checkout(request, response: HttpResponse, body: CheckoutIn):
+    """Place a pending order from the cart, reserving its stock; see docs/API.md for retries."""
+    owner = Owner.of(request)
+    result = place_order(
+        cart=cart_for(request),
+        owner=owner,
+        address=Address(**body.shipping_address.model_dump()),
+        email=body.email,
+        idempotency_key=idempotency_key(request),
+    )
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201, selectors.order_for(owner, order_id=result.order.pk))
+
+
+@router.get("/orders", response=list[OrderOut])
+def list_orders(request):
+    """The caller's orders, newest first (a signed-in user's, or this guest session's)."""
+    owner = Owner.of(request)
+    expire_stale(orders=selectors.orders_for(owner))  # lazily, before they are shown
+    return list(selectors.orders_for(owner))
+
+
+@router.get("/orders/{order_id}", response=OrderOut)
+def get_order(request, order_id: Id):
+    return owned_order(request, order_id)
+
+
+@router.post("/orders/{order_id}/cancel", response=OrderOut)
+def cancel_order(request, order_id: Id, body: CancelIn = None):
+    """Cancel and restock; a paid order is refunded in full first."""
+    owner = Owner.of(request)
+    order = owned_order(request, order_id)
+    cancel(
+        order=order,
+        actor=owner.user,
+        actor_label=owner.label,
+        reason=body.reason if body is not None else "",
+    )
+    return selectors.order_for(owner, order_id=order_id)
+
+
+@router.post("/orders/{order_id}/ship", response=OrderOut)
+def ship_order(request, order_id: Id):
+    """Staff only: mark a paid order shipped. 404 for unknown orders (or others' for non-staff)."""
+    user = request.user
+    if not (user.is_authenticated and user.is_staff):
+        selectors.order_for(Owner.of(request), order_id=order_id)  # 404 unless it is theirs
+        raise Forbidden("Only staff may ship orders.")
+    ship(order=selectors.any_order(order_id=order_id), actor=user)
+    return selectors.any_order(order_id=order_id)

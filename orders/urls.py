@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from orders import views
 
 app_name = "orders"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.history, name="history"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/thanks/", views.confirmation, name="confirmation"),
+    path("<str:number>/cancel/", views.cancel_order, name="cancel"),
+]

@@ -184,6 +184,8 @@ NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
 
 # Shop policy.
 PAGE_SIZE = 20
+# Minutes a pending order holds its stock before `expire_orders` cancels it.
+ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
 
 # Payments: the gateway class (orders/gateways.py); after how many seconds an unresolved
 # payment claim counts as abandoned (reconcile_payments); how long a request sharing an

@@ -1,0 +1,112 @@
+"""Order admin: read the order, its lines and history; change state only through the actions."""
+
+from django.contrib import admin, messages
+
+from orders.models import Order, OrderEvent, OrderLine
+from orders.services.lifecycle import cancel, ship
+from shop.errors import ShopError
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    fields = ["product", "sku", "name", "unit_price", "quantity", "restocked"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OrderEventInline(admin.TabularInline):
+    model = OrderEvent
+    fields = ["created_at", "action", "from_status", "to_status", "actor_label", "actor", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, service, done: str) -> None:
+    """Apply a service to each selected order (pk order), one transaction each; report outcomes."""
+    ok = 0
+    for order in queryset.order_by("pk"):
+        try:
+            service(order=order, actor=request.user, actor_label="staff")
+        except ShopError as err:
+            modeladmin.message_user(request, f"{order.number}: {err.message}", messages.ERROR)
+        else:
+            ok += 1
+    if ok:
+        modeladmin.message_user(request, f"{ok} order(s) {done}.", messages.SUCCESS)
+
+
+@admin.action(description="Mark shipped")
+def mark_shipped(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, ship, "marked shipped")
+
+
+@admin.action(description="Cancel (restock; refunds paid orders first)")
+def cancel_and_restock(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, cancel, "cancelled and restocked")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "created_at", "email", "status", "total", "amount_paid", "currency"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["number", "email"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-id"]
+    # Plain lists, so the payments admin can append: inlines += [...]; actions += [...].
+    inlines = [OrderLineInline, OrderEventInline]
+    actions = [mark_shipped, cancel_and_restock]
+    fieldsets = [
+        (None, {"fields": ["number", "status", "user", "email", "created_at", "expires_at"]}),
+        (
+            "Shipping address",
+            {"fields": ["ship_name", "ship_street", "ship_city", "ship_zip", "ship_country"]},
+        ),
+        (
+            "Money",
+            {
+                "fields": [
+                    "currency",
+                    "subtotal",
+                    "coupon_code",
+                    "discount",
+                    "total",
+                    "amount_paid",
+                    "amount_refunded",
+                ]
+            },
+        ),
+        ("Bookkeeping", {"fields": ["stock_released", "payment_claim", "updated_at"]}),
+    ]
+    # Staff may fix a typo in the address; everything else changes only through services.
+    readonly_fields = [
+        "number",
+        "status",
+        "user",
+        "email",
+        "created_at",
+        "expires_at",
+        "currency",
+        "subtotal",
+        "coupon_code",
+        "discount",
+        "total",
+        "amount_paid",
+        "amount_refunded",
+        "stock_released",
+        "payment_claim",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # orders come from checkout
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders are records: cancel them instead

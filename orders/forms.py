@@ -1,0 +1,79 @@
+"""Storefront order forms: the checkout address (with a one-time token) and cancel."""
+
+import secrets
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, Address, AddressError, email_problem
+
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,64}$"
+
+
+def new_form_token() -> str:
+    """A one-time token for one rendering of the checkout form (a double submit reuses it)."""
+    return secrets.token_urlsafe(24)
+
+
+class CheckoutForm(forms.Form):
+    name = forms.CharField(label="Full name", max_length=LIMITS["name"], required=False)
+    street = forms.CharField(label="Street and number", max_length=LIMITS["street"])
+    city = forms.CharField(label="City", max_length=LIMITS["city"])
+    zip = forms.CharField(label="ZIP / postal code", max_length=LIMITS["zip"])
+    country = forms.CharField(
+        label="Country code",
+        min_length=2,
+        max_length=2,
+        help_text="Two letters, like US, GB or DE.",
+    )
+    email = forms.CharField(label="Email", max_length=EMAIL_MAX)
+    token = forms.CharField(
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(TOKEN_PATTERN)],
+        error_messages={"required": "The form expired; please submit it again."},
+    )
+
+    def __init__(self, *args, guest: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not guest:
+            del self.fields["email"]  # a signed-in customer's orders use the account email
+        for name in ("name", "street", "city", "zip", "country"):
+            self.fields[name].widget.attrs["autocomplete"] = _AUTOCOMPLETE[name]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if problem := email_problem(email):
+            raise forms.ValidationError(f"Email {problem}.")
+        return email
+
+    def clean(self):
+        data = super().clean()
+        fields = ("name", "street", "city", "zip", "country")
+        if all(name in data for name in fields):
+            try:
+                self.address = Address.clean(**{name: data[name] for name in fields})
+            except AddressError as err:
+                for name, problems in err.problems.items():
+                    self.add_error(name, [f"This field {p}." for p in problems])
+        if "token" in self.errors:
+            self.errors.pop("token")
+            raise forms.ValidationError("The form expired; please submit it again.")
+        return data
+
+
+_AUTOCOMPLETE = {
+    "name": "name",
+    "street": "street-address",
+    "city": "address-level2",
+    "zip": "postal-code",
+    "country": "country",
+}
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason (optional)",
+        max_length=REASON_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

@@ -1,0 +1,117 @@
+"""Order shapes of the JSON API: strict input and the contract's order body (payments reuse it)."""
+
+from datetime import datetime
+from typing import Annotated
+
+from django.conf import settings
+from ninja import Schema
+from pydantic import AfterValidator
+
+from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, country_problem, email_problem
+from orders.models import Order, Refund
+from shop.schemas import Money, text
+
+
+def _country(value: str) -> str:
+    if problem := country_problem(value):
+        raise ValueError(problem)
+    return value.upper()
+
+
+def _email(value: str) -> str:
+    if problem := email_problem(value.strip()):
+        raise ValueError(problem)
+    return value.strip()
+
+
+Country = Annotated[text(2, min_length=2), AfterValidator(_country)]
+Email = Annotated[text(EMAIL_MAX), AfterValidator(_email)]
+
+
+class AddressIn(Schema):
+    name: text(LIMITS["name"], min_length=0) = ""
+    street: text(LIMITS["street"])
+    city: text(LIMITS["city"])
+    zip: text(LIMITS["zip"])
+    country: Country
+
+
+class CheckoutIn(Schema):
+    shipping_address: AddressIn
+    # Required for guests (checked by the service); a signed-in customer's account email wins.
+    # The default is None so that "absent" is allowed while an explicit null is a 400.
+    email: Email = None
+
+
+class CancelIn(Schema):
+    reason: text(REASON_MAX, min_length=0) = ""
+
+
+class AddressOut(Schema):
+    name: str
+    street: str
+    city: str
+    zip: str
+    country: str
+
+
+class OrderLineOut(Schema):
+    product_id: int | None
+    sku: str
+    name: str
+    unit_price: Money
+    quantity: int
+    line_total: Money
+
+
+class PaymentOut(Schema):
+    amount: Money
+    status: str
+    created_at: datetime
+
+
+class RefundOut(Schema):
+    amount: Money
+    created_at: datetime
+
+
+class OrderOut(Schema):
+    """The contract's order; build it from an order with lines, payments and refunds prefetched."""
+
+    id: int
+    number: str
+    status: str
+    lines: list[OrderLineOut]
+    subtotal: Money
+    discount: Money
+    total: Money
+    amount_paid: Money
+    amount_refunded: Money
+    currency: str
+    coupon: str | None
+    email: str
+    shipping_address: AddressOut
+    created_at: datetime
+    payments: list[PaymentOut]
+    refunds: list[RefundOut]
+
+    @staticmethod
+    def resolve_lines(order: Order) -> list:
+        return list(order.lines.all())
+
+    @staticmethod
+    def resolve_coupon(order: Order) -> str | None:
+        return order.coupon_code or None
+
+    @staticmethod
+    def resolve_currency(order: Order) -> str:
+        return order.currency or settings.CURRENCY
+
+    @staticmethod
+    def resolve_payments(order: Order) -> list:
+        return list(order.payments.all())
+
+    @staticmethod
+    def resolve_refunds(order: Order) -> list:
+        # Only money that went back counts; a pending or failed refund is not a refund yet.
+        return [r for r in order.refunds.all() if r.status == Refund.Status.SUCCEEDED]

@@ -1,0 +1,240 @@
+"""Checkout: turn the cart into a pending order, reserving all of its stock or none."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from cart.cart import Cart
+from cart.models import Coupon
+from cart.selectors import coupon_problem, discount_for, find_coupon
+from catalog.models import Product
+from orders.address import Address, AddressError, email_problem, invalid
+from orders.emails import send_confirmation
+from orders.models import ZERO, Order, OrderEvent, OrderLine
+from orders.ownership import Owner
+from shop.errors import Conflict, InsufficientStock, ShopError
+from shop.money import to_cents
+
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
+
+
+class EmptyCart(ShopError):
+    code, message = "empty_cart", "Your cart is empty."
+
+
+class CouponExhausted(Conflict):
+    code, message = "coupon_exhausted", "This coupon has been used up."
+
+
+class CouponUnusable(Conflict):
+    code, message = "invalid_coupon", "This coupon code is not valid any more."
+
+
+class IdempotencyKeyReused(ShopError):
+    code, status = "idempotency_key_reused", 422
+    message = "This Idempotency-Key was already used for a different checkout."
+
+
+@dataclass(frozen=True)
+class CheckoutResult:
+    order: Order
+    replayed: bool  # True: the key had placed this order before; nothing new was placed
+
+
+def checkout(
+    *,
+    cart: Cart,
+    owner: Owner,
+    address: Address,
+    email: str | None = None,
+    idempotency_key: str | None = None,
+) -> CheckoutResult:
+    """Turn the cart into a pending order; reserve all of its stock or none.
+
+    A retry with the same `idempotency_key` (same owner, same address and email) returns
+    the first order; the same key with other details raises IdempotencyKeyReused (422).
+    Raises EmptyCart (400), InsufficientStock, CouponExhausted, CouponUnusable (409).
+    """
+    address, email = _clean(owner, address, email)
+    scope = owner.scope(cart.id)
+    key = _key(scope, idempotency_key) if idempotency_key else None
+    if key and (earlier := _earlier(key, address, email)):
+        owner.remember(earlier, scope)
+        return CheckoutResult(earlier, replayed=True)
+    if not cart.items:
+        raise EmptyCart()
+    try:
+        with transaction.atomic():
+            order = _place(cart, owner, address, email, key)
+            transaction.on_commit(partial(send_confirmation, order.pk))
+    except IntegrityError:
+        # A concurrent request with the same key won the race: answer with its order.
+        if key and (earlier := _earlier(key, address, email)):
+            owner.remember(earlier, scope)
+            return CheckoutResult(earlier, replayed=True)
+        raise
+    owner.remember(order, scope)
+    cart.reset()
+    return CheckoutResult(order, replayed=False)
+
+
+def _clean(owner: Owner, address: Address, email: str | None) -> tuple[Address, str]:
+    """Re-check the address (shell callers too) and choose the order's email."""
+    try:
+        address = Address.clean(**address.as_dict())
+    except AddressError as err:
+        fields = {f"shipping_address.{name}": msgs for name, msgs in err.problems.items()}
+        raise invalid(fields) from None
+    if owner.user is not None:
+        return address, owner.user.email  # a signed-in customer's orders use the account email
+    email = (email or "").strip()
+    if not email:
+        raise ShopError(
+            "Guests need to give an email address.",
+            code="email_required",
+            fields={"email": ["required for guest checkout"]},
+        )
+    if problem := email_problem(email):
+        raise invalid({"email": [problem]})
+    return address, email
+
+
+def _key(scope: str, idempotency_key: str) -> str:
+    return hashlib.sha256(f"{scope}\n{idempotency_key}".encode()).hexdigest()
+
+
+def _earlier(key: str, address: Address, email: str) -> Order | None:
+    """The order an earlier checkout with this key placed, if its details match."""
+    order = Order.objects.filter(checkout_key=key).first()
+    if order is None:
+        return None
+    same = order.email == email and order.shipping_address == address.as_dict()
+    if not same:
+        raise IdempotencyKeyReused()
+    return order
+
+
+def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | None) -> Order:
+    """Inside the transaction: price from the database, count the coupon, reserve, record."""
+    now = timezone.now()
+    wanted = sorted(cart.items.items())  # product-id order: no deadlocks between carts
+    products = Product.objects.in_bulk([pk for pk, _ in wanted])
+    short = [
+        _shortage(pk, qty, products.get(pk))
+        for pk, qty in wanted
+        if not _available(products.get(pk), qty)
+    ]
+    if short:
+        raise _insufficient(short)
+    subtotal = to_cents(sum((products[pk].price * qty for pk, qty in wanted), ZERO))
+    coupon, discount = _use_coupon(cart.coupon, subtotal, now)
+    for pk, qty in wanted:
+        rows = Product.objects.filter(pk=pk, active=True, stock__gte=qty).update(
+            stock=F("stock") - qty
+        )
+        if not rows:  # sold meanwhile (PostgreSQL); on SQLite the write lock prevents it
+            short.append((pk, qty))
+    if short:
+        fresh = Product.objects.in_bulk([pk for pk, _ in short])
+        raise _insufficient([_shortage(pk, qty, fresh.get(pk)) for pk, qty in short])
+    order = Order.objects.create(
+        number=_new_number(),
+        user=owner.user,
+        email=email,
+        ship_name=address.name,
+        ship_street=address.street,
+        ship_city=address.city,
+        ship_zip=address.zip,
+        ship_country=address.country,
+        currency=settings.CURRENCY,
+        subtotal=subtotal,
+        discount=discount,
+        total=subtotal - discount,
+        coupon=coupon,
+        coupon_code=coupon.code if coupon else "",
+        checkout_key=key,
+        expires_at=now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product_id=pk,
+            sku=products[pk].sku,
+            name=products[pk].name,
+            unit_price=products[pk].price,
+            quantity=qty,
+        )
+        for pk, qty in wanted
+    )
+    OrderEvent.objects.create(
+        order=order,
+        actor=owner.user,
+        actor_label=owner.label,
+        action="placed",
+        to_status=order.status,
+        note=f"{len(wanted)} line(s), total {order.total} {order.currency}.",
+        data={"coupon": order.coupon_code, "expires_at": order.expires_at.isoformat()},
+    )
+    return order
+
+
+def _available(product: Product | None, quantity: int) -> bool:
+    return product is not None and product.active and product.stock >= quantity
+
+
+def _shortage(pk: int, quantity: int, product: Product | None) -> dict:
+    available = product.stock if product is not None and product.active else 0
+    return {
+        "product_id": pk,
+        "sku": product.sku if product is not None else None,
+        "name": product.name if product is not None else None,
+        "requested": quantity,
+        "available": available,
+    }
+
+
+def _insufficient(short: list[dict]) -> InsufficientStock:
+    parts = [
+        f"{s['name'] or 'a product no longer sold'}: {s['available']} left, {s['requested']} wanted"
+        for s in short
+    ]
+    return InsufficientStock("Not enough stock. " + "; ".join(parts) + ".", products=short)
+
+
+def _use_coupon(code: str | None, subtotal: Decimal, now) -> tuple[Coupon | None, Decimal]:
+    """Count one use of the cart's coupon with a conditional UPDATE; the coupon and discount.
+
+    A coupon whose minimum subtotal is not met gives no discount and is not counted (the
+    cart shows it that way); any other problem refuses the checkout, nothing reserved.
+    """
+    if not code:
+        return None, ZERO
+    coupon = find_coupon(code)
+    if coupon is None:
+        raise CouponUnusable(f"The coupon {code} no longer exists; remove it from your cart.")
+    if subtotal < coupon.min_subtotal:
+        return None, ZERO
+    if problem := coupon_problem(coupon, subtotal, now):
+        used_up = coupon.usage_limit is not None and coupon.times_used >= coupon.usage_limit
+        raise (CouponExhausted if used_up else CouponUnusable)(problem)
+    discount = discount_for(coupon, subtotal)
+    rows = (
+        Coupon.objects.filter(pk=coupon.pk)
+        .filter(Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
+        .update(times_used=F("times_used") + 1)
+    )
+    if not rows:
+        raise CouponExhausted(f"The coupon {coupon.code} has been used up.")
+    return coupon, discount
+
+
+def _new_number() -> str:
+    return "CS-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(10))

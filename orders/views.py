@@ -1,0 +1,125 @@
+"""Storefront order pages: checkout, confirmation, detail with history, order history."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from cart.cart import cart_for
+from cart.selectors import cart_summary
+from orders import selectors
+from orders.forms import CancelForm, CheckoutForm, new_form_token
+from orders.models import Order
+from orders.ownership import Owner
+from orders.services.checkout import IdempotencyKeyReused
+from orders.services.checkout import checkout as place_order
+from orders.services.lifecycle import ALLOWED, cancel, expire_if_due, expire_stale
+from shop.errors import ShopError
+
+
+def _owned(request, number: str) -> Order:
+    """The caller's order (404 otherwise), expired first if its reservation ran out."""
+    owner = Owner.of(request)
+    order = selectors.order_for(owner, number=number)
+    if expire_if_due(order=order):
+        order = selectors.order_for(owner, number=number)
+    return order
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = cart_for(request)
+    owner = Owner.of(request)
+    form = None
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, guest=owner.is_guest)
+        if form.is_valid():
+            try:
+                result = place_order(
+                    cart=cart,
+                    owner=owner,
+                    address=form.address,
+                    email=form.cleaned_data.get("email"),
+                    idempotency_key="form:" + form.cleaned_data["token"],
+                )
+            except IdempotencyKeyReused:
+                # Back button, changed details, submitted again: a fresh token places a new order.
+                messages.error(
+                    request, "This form already placed an order. Submit it again to place another."
+                )
+                data = request.POST.copy()
+                data["token"] = new_form_token()
+                form = CheckoutForm(data, guest=owner.is_guest)
+            except ShopError as err:
+                messages.error(request, err.message)
+                for name, problems in (err.fields or {}).items():
+                    field = name.removeprefix("shipping_address.")
+                    if field in form.fields:
+                        form.add_error(field, problems)
+            else:
+                return redirect("orders:confirmation", result.order.number)
+    summary = cart_summary(cart)
+    if not summary.lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("cart:detail")
+    if form is None:
+        email = "" if owner.is_guest else owner.user.email
+        form = CheckoutForm(
+            initial={"token": new_form_token(), "email": email}, guest=owner.is_guest
+        )
+    return render(request, "orders/checkout.html", {"form": form, "summary": summary})
+
+
+def confirmation(request, number: str):
+    return render(request, "orders/confirmation.html", {"order": _owned(request, number)})
+
+
+def detail(request, number: str):
+    order = _owned(request, number)
+    context = {
+        "order": order,
+        "events": list(order.events.all()),
+        "can_cancel": order.status in ALLOWED[Order.Status.CANCELLED],
+        "cancel_form": CancelForm(),
+        "pay_url": _pay_url(order),
+    }
+    return render(request, "orders/detail.html", context)
+
+
+def _pay_url(order: Order) -> str | None:
+    """The payment page of a pending order, once the payments app provides `orders:pay`."""
+    if order.status != Order.Status.PENDING:
+        return None
+    try:
+        return reverse("orders:pay", args=[order.number])
+    except NoReverseMatch:
+        return None
+
+
+@require_POST
+def cancel_order(request, number: str):
+    order = _owned(request, number)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, next(iter(form.errors.values()))[0])
+        return redirect(order)
+    owner = Owner.of(request)
+    try:
+        cancel(
+            order=order,
+            actor=owner.user,
+            actor_label=owner.label,
+            reason=form.cleaned_data["reason"],
+        )
+    except ShopError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, f"Order {order.number} was cancelled.")
+    return redirect(order)
+
+
+def history(request):
+    owner = Owner.of(request)
+    expire_stale(orders=selectors.orders_for(owner))
+    orders = list(selectors.orders_for(owner).prefetch_related(None))
+    return render(request, "orders/history.html", {"orders": orders})

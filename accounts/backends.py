@@ -18,9 +18,8 @@ class ThrottledModelBackend(ModelBackend):
         email = username if username is not None else kwargs.get(get_user_model().USERNAME_FIELD)
         if email is None or password is None:
             return None
-        address = throttle.client_address(request)
-        throttle.check(email, address)
+        reserved = throttle.reserve(email, throttle.client_address(request))
         user = super().authenticate(request, username=email, password=password)
-        if user is None:
-            throttle.record_failure(email, address)
+        if user is not None:
+            throttle.release(reserved)  # successful sign-ins never count
         return user

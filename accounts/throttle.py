@@ -1,10 +1,13 @@
 """Failed sign-in counters in Django's cache, per account and per client address.
 
 Each counter counts failures in a window that starts at its first failure and lasts
-LOGIN_THROTTLE_WINDOW seconds. Unknown and known accounts are counted alike (the key is the
-typed email), and successful sign-ins are never counted.
+LOGIN_THROTTLE_WINDOW seconds. An attempt reserves its place first (an atomic increment,
+so that concurrent guesses cannot slip past the limit) and gives it back if it succeeds or
+is refused, so only failures count. Unknown and known accounts are counted alike: the key
+is the typed email, hashed.
 """
 
+import contextlib
 import hashlib
 import ipaddress
 import time
@@ -15,17 +18,18 @@ from django.core.cache import cache
 from shop.errors import Throttled
 
 PREFIX = "login-failures"
+MESSAGE = "Too many failed sign-ins. Wait a few minutes and try again."
 
 
-def _keys(email: str | None, address: str | None) -> dict[str, int]:
+def _limits(email: str | None, address: str | None) -> dict[str, int]:
     """Cache key -> limit for each counter this attempt touches."""
-    keys = {}
+    limits = {}
     if email:
         digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()
-        keys[f"{PREFIX}:account:{digest}"] = settings.LOGIN_THROTTLE_PER_ACCOUNT
+        limits[f"{PREFIX}:account:{digest}"] = settings.LOGIN_THROTTLE_PER_ACCOUNT
     if address:
-        keys[f"{PREFIX}:address:{address}"] = settings.LOGIN_THROTTLE_PER_ADDRESS
-    return keys
+        limits[f"{PREFIX}:address:{address}"] = settings.LOGIN_THROTTLE_PER_ADDRESS
+    return limits
 
 
 def client_address(request) -> str | None:
@@ -40,28 +44,39 @@ def client_address(request) -> str | None:
     return str(ip)
 
 
-def check(email: str | None, address: str | None) -> None:
-    """Raises Throttled (429, with the seconds to wait) if either counter is at its limit."""
-    keys = _keys(email, address)
-    values = cache.get_many([*keys, *(f"{key}:start" for key in keys)])
-    now = time.time()
-    waits = [
-        settings.LOGIN_THROTTLE_WINDOW - (now - values.get(f"{key}:start", now))
-        for key, limit in keys.items()
-        if values.get(key, 0) >= limit
-    ]
-    if waits:
-        raise Throttled(max(waits), "Too many failed sign-ins. Wait a few minutes and try again.")
+def _count(key: str, window: int) -> int:
+    cache.add(f"{key}:start", time.time(), window)  # add() only creates: the window's start
+    cache.add(key, 0, window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add() and incr()
+        cache.add(key, 1, window)
+        return 1
+    if count == 1:
+        cache.touch(key, window)  # a counter that was re-created without an expiry
+    return count
 
 
-def record_failure(email: str | None, address: str | None) -> None:
-    """Count one failed sign-in against the account and the address."""
+def reserve(email: str | None, address: str | None) -> list[str]:
+    """Count this attempt as a failure in advance; returns the keys to release() on success.
+
+    Raises Throttled (429, with the seconds left in the window) if a counter is over its
+    limit; the refused attempt is given back, so waiting out the window always works.
+    """
+    limits = _limits(email, address)
     window = settings.LOGIN_THROTTLE_WINDOW
-    for key in _keys(email, address):
-        # add() only creates, so a counter's window starts at its first failure.
-        cache.add(f"{key}:start", time.time(), window)
-        cache.add(key, 0, window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(key, 1, window)
+    over = [key for key, limit in limits.items() if _count(key, window) > limit]
+    if over:
+        release(list(limits))
+        now = time.time()
+        starts = cache.get_many([f"{key}:start" for key in over])
+        waits = [window - (now - starts.get(f"{key}:start", now)) for key in over]
+        raise Throttled(max(waits), MESSAGE)
+    return list(limits)
+
+
+def release(keys: list[str]) -> None:
+    """Give back reserved attempts: the sign-in succeeded or the throttle refused it."""
+    for key in keys:
+        with contextlib.suppress(ValueError):  # the window ended meanwhile
+            cache.decr(key)

@@ -1,10 +1,13 @@
 """Failed sign-ins are throttled per account and per address on the API, page and admin."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
 
+from accounts import throttle
+from shop.errors import Throttled
 from tests.conftest import ApiClient
 from tests.factories import UserFactory
 
@@ -175,3 +178,37 @@ def test_failures_count_across_every_surface(user, password):
     _assert_throttled(_api_login(user.email, password))
     _assert_throttled(_page_login(user.email, password))
     _assert_throttled(_admin_login(user.email, password))
+
+
+def test_concurrent_guesses_cannot_slip_past_the_limit(settings):
+    settings.LOGIN_THROTTLE_PER_ACCOUNT = 10
+    outcomes = []
+
+    def guess():
+        try:
+            throttle.reserve("victim@example.com", None)  # a failure: never released
+            outcomes.append("tried")
+        except Throttled:
+            outcomes.append("throttled")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        for _ in range(40):
+            pool.submit(guess)
+
+    assert outcomes.count("tried") == 10
+    assert outcomes.count("throttled") == 30
+
+
+def test_refused_attempts_do_not_lengthen_the_lock(settings):
+    settings.LOGIN_THROTTLE_PER_ACCOUNT = 2
+    for _ in range(2):
+        throttle.reserve("a@example.com", "10.0.0.1")
+    for _ in range(5):
+        with pytest.raises(Throttled):
+            throttle.reserve("a@example.com", "10.0.0.1")
+
+    # Only the two real failures count against the shared address.
+    settings.LOGIN_THROTTLE_PER_ADDRESS = 3
+    throttle.reserve("b@example.com", "10.0.0.1")
+    with pytest.raises(Throttled):
+        throttle.reserve("c@example.com", "10.0.0.1")

@@ -79,6 +79,7 @@ def test_cart_page_shows_lines_totals_and_forms(client, pear):
     assert f'action="/cart/items/{pear.pk}/remove/"' in html
     assert 'action="/cart/coupon/"' in html and 'for="id_code"' in html
     assert 'data-testid="cart-count">5<' in html
+    assert 'href="/orders/checkout/"' in html
 
 
 def test_empty_cart_page(client):

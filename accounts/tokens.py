@@ -1,7 +1,8 @@
-"""Bearer access tokens: signed, expiring, and revoked by the user's auth_generation."""
+"""Bearer access tokens: signed, expiring, revoked by auth_generation or a new password."""
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from shop.errors import NotAuthenticated
@@ -19,9 +20,15 @@ class SignInRequired(NotAuthenticated):
     headers = {"WWW-Authenticate": "Bearer"}
 
 
+def _password_mark(user: User) -> str:
+    # Any password change (the admin's, `changepassword`, ours) invalidates the token too.
+    return salted_hmac(SALT, user.password, algorithm="sha256").hexdigest()[:16]
+
+
 def issue_token(user: User) -> str:
-    """A token naming the user and their current auth generation, signed with a timestamp."""
-    return signing.dumps([user.pk, user.auth_generation], salt=SALT, compress=False)
+    """A token naming the user, their auth generation and password, signed with a timestamp."""
+    payload = [user.pk, user.auth_generation, _password_mark(user)]
+    return signing.dumps(payload, salt=SALT, compress=False)
 
 
 def user_for_token(token: str) -> User:
@@ -29,11 +36,15 @@ def user_for_token(token: str) -> User:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken()
     try:
-        user_id, generation = signing.loads(token, salt=SALT, max_age=settings.TOKEN_MAX_AGE)
+        user_id, generation, mark = signing.loads(token, salt=SALT, max_age=settings.TOKEN_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         raise InvalidToken() from None
     user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.auth_generation != generation:
+    if (
+        user is None
+        or user.auth_generation != generation
+        or not constant_time_compare(_password_mark(user), mark)
+    ):
         raise InvalidToken()
     return user
 

@@ -1,5 +1,7 @@
 """Bearer tokens: accepted on every /api endpoint, judged alone, rejected when bad."""
 
+import time
+
 import pytest
 from django.core import signing
 
@@ -13,6 +15,10 @@ pytestmark = pytest.mark.django_db
 
 def _bearer(token: str) -> ApiClient:
     return ApiClient(headers={"Authorization": f"Bearer {token}"})
+
+
+def token_client_header(user) -> str:
+    return f"Bearer {issue_token(user)}"
 
 
 def _assert_invalid_token(response):
@@ -55,10 +61,34 @@ def test_an_expired_token_is_401(user, settings):
 
 
 def test_a_token_lives_for_token_max_age(user, settings):
-    token = signing.dumps([user.pk, 0], salt=SALT)
     settings.TOKEN_MAX_AGE = 60
+    token = issue_token(user)
 
     assert _bearer(token).get("/api/auth/me").status_code == 200
+    _, _, mark = signing.loads(token, salt=SALT)
+    old = signing.TimestampSigner(salt=SALT).sign_object([user.pk, 0, mark])
+    assert _bearer(old).get("/api/auth/me").status_code == 200
+
+
+def test_a_token_older_than_token_max_age_is_401(user, settings):
+    settings.TOKEN_MAX_AGE = 60
+    _, _, mark = signing.loads(issue_token(user), salt=SALT)
+
+    class PastSigner(signing.TimestampSigner):
+        def timestamp(self):
+            return signing.b62_encode(int(time.time()) - 61)
+
+    old = PastSigner(salt=SALT).sign_object([user.pk, 0, mark])
+
+    _assert_invalid_token(_bearer(old).get("/api/auth/me"))
+
+
+def test_a_password_set_anywhere_revokes_tokens(user):
+    client = token_client_for(user)
+    user.set_password("set-by-the-admin-1")  # the admin's form, `manage.py changepassword`
+    user.save()
+
+    _assert_invalid_token(client.get("/api/auth/me"))
 
 
 def test_a_token_of_a_deactivated_user_is_401(user):
@@ -94,10 +124,6 @@ def test_a_valid_token_wins_over_another_users_session_cookie(user_client):
     )
 
     assert response.json()["id"] == other.pk
-
-
-def token_client_header(user) -> str:
-    return f"Bearer {issue_token(user)}"
 
 
 def test_token_requests_leave_the_cookie_session_alone(user_client, user):

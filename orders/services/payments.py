@@ -69,18 +69,25 @@ def _pay(order: Order, card: dict, idempotency_key, actor, actor_label: str) -> 
     print_ = fingerprint(details)
     if key and (first := Payment.objects.filter(idempotency_key=key).first()):
         return _replay(first, print_)
+    try:
+        return _pay_once(order, details, key, print_, actor, actor_label)
+    except (PaymentInProgress, AlreadyPaid):
+        # A request with the same key may be the one in flight (or done): answer like it.
+        if key and (first := _wait_for(key)):
+            return _replay(first, print_)
+        raise
+
+
+def _pay_once(order: Order, details, key, print_: str, actor, actor_label: str) -> Order:
     _ensure_payable(order)
     if order.payment_claim and _resolve_claim(order):
         return order
     if order.total <= 0:
         return _pay_nothing(order, actor, actor_label)
     payment = _claim(order, details, key, print_)
-    if payment is None:  # someone else holds the claim
-        if key and (first := _wait_for(key)):
-            return _replay(first, print_)
+    if payment is None:  # someone else holds the claim (or just paid)
         _ensure_payable(order)
         raise PaymentInProgress()
-
     try:
         charge = get_gateway().charge(
             reference=payment.reference,

@@ -1,0 +1,94 @@
+"""Real threads on the file SQLite database: one charge per order, refunds never past paid."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+
+from orders.models import GatewayCharge, Order, Payment, Refund
+from orders.services.payments import pay, refund
+from shop.errors import ShopError
+from tests.factories import ProductFactory
+from tests.orders.conftest import place
+from tests.orders.payment_helpers import card, ledger_net, paid
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 10
+
+
+def race(work) -> list:
+    """Run work(i) in THREADS threads released at once; each result is "ok" or an error code."""
+    barrier = threading.Barrier(THREADS)
+    results: list = [None] * THREADS
+
+    def run(i):
+        try:
+            barrier.wait()
+            work(i)
+            results[i] = "ok"
+        except ShopError as err:
+            results[i] = err.code
+        except Exception as err:  # a crash must fail the test, not vanish with the thread
+            results[i] = f"crash: {err!r}"
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    cache.clear()
+
+
+@pytest.fixture
+def order():
+    return place({ProductFactory(stock=5, price=Decimal("10.00")): 2})
+
+
+def test_ten_concurrent_pays_charge_once(order):
+    results = race(lambda i: pay(order=Order.objects.get(pk=order.pk), card=card()))
+    assert results.count("ok") == 1
+    assert set(results) - {"ok"} <= {"already_paid", "payment_in_progress"}, results
+    assert GatewayCharge.objects.count() == 1
+    assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == 1
+    order.refresh_from_db()
+    assert (order.status, order.amount_paid, order.payment_claim) == ("paid", order.total, "")
+
+
+def test_ten_concurrent_pays_with_one_idempotency_key_all_get_the_first_result(order):
+    results = race(
+        lambda i: pay(order=Order.objects.get(pk=order.pk), card=card(), idempotency_key="k")
+    )
+    assert results == ["ok"] * THREADS
+    assert GatewayCharge.objects.count() == 1 and Payment.objects.count() == 1
+
+
+def test_ten_concurrent_partial_refunds_never_pass_the_amount_paid(order):
+    paid(order)
+    results = race(lambda i: refund(order=Order.objects.get(pk=order.pk), amount=Decimal("3.00")))
+    assert results.count("ok") == 6, results  # 6 × 3.00 fit in 20.00; a 7th would not
+    assert set(results) - {"ok"} == {"refund_exceeds_payment"}
+    order.refresh_from_db()
+    succeeded = Refund.objects.filter(status=Refund.Status.SUCCEEDED)
+    assert order.amount_refunded == Decimal("18.00") == sum(r.amount for r in succeeded)
+    assert GatewayCharge.objects.get().refunded == Decimal("18.00")
+    assert ledger_net() == order.amount_paid - order.amount_refunded
+    assert order.status == "partially_refunded"
+
+
+def test_ten_concurrent_full_refunds_refund_once(order):
+    paid(order)
+    results = race(lambda i: refund(order=Order.objects.get(pk=order.pk)))
+    assert results.count("ok") == 1, results
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == ("refunded", Decimal("20.00"))
+    assert GatewayCharge.objects.get().refunded == Decimal("20.00")

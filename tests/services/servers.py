@@ -40,24 +40,23 @@ class AppServer:
         self.url = f"http://{HOST}:{port}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "AppServer":
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "shop.wsgi"]
-            + ["--bind", f"{HOST}:{self.port}", "--workers", str(self.workers)]
-            + ["--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
-            cwd=settings.BASE_DIR,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: we can reap all of it, only it
-        )
-        log.close()
-        self._wait_ready()
-        return self
+    def spawn(self) -> None:
+        """Launch the server; `wait_ready()` tells when it answers."""
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "shop.wsgi", "--preload"]
+                + ["--bind", f"{HOST}:{self.port}", "--workers", str(self.workers)]
+                + ["--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: we can reap all of it, only it
+            )
 
-    def _wait_ready(self) -> None:
+    def wait_ready(self) -> None:
+        """Poll until the API answers 200; raise (and stop it) on exit, a 5xx or the timeout."""
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -77,19 +76,46 @@ class AppServer:
             f"gunicorn on {self.url} not ready in {READY_TIMEOUT}s: {self.log_tail()}"
         )
 
-    def stop(self) -> None:
-        """Quick shutdown (SIGQUIT: the master stops its idle workers at once); SIGKILL if stuck."""
-        if self.proc is None or self.proc.poll() is not None:
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal_stop(self) -> None:
+        """Quick shutdown: SIGQUIT makes the master stop its (idle) workers at once."""
+        if self.running():
+            self.proc.send_signal(signal.SIGQUIT)
+
+    def wait_stopped(self) -> None:
+        """Wait for the exit; SIGKILL the server's own process group if it hangs."""
+        if self.proc is None:
             return
-        self.proc.send_signal(signal.SIGQUIT)
         try:
             self.proc.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(STOP_TIMEOUT)
 
+    def stop(self) -> None:
+        self.signal_stop()
+        self.wait_stopped()
+
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
+
+
+def start_all(servers: list[AppServer]) -> None:
+    """Start the servers side by side (they boot in parallel), then wait for each."""
+    for server in servers:
+        server.spawn()
+    for server in servers:
+        server.wait_ready()
+
+
+def stop_all(servers: list[AppServer]) -> None:
+    """Stop the servers side by side; every one is waited for, even if another fails."""
+    for server in servers:
+        server.signal_stop()
+    for server in servers:
+        server.wait_stopped()
 
 
 def server_env(**overrides) -> dict:

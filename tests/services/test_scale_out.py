@@ -1,6 +1,7 @@
 """Two gunicorn servers behind one "load balancer" (the client alternates) share PostgreSQL
 and Redis: the shopper sees one cart and one order, and a restart of both loses neither."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,7 +12,7 @@ from django.core.cache import cache
 from catalog.models import Product
 from orders.models import Order, Payment
 from tests.factories import ProductFactory
-from tests.services.servers import AppServer, free_port, server_env
+from tests.services.servers import AppServer, free_port, server_env, start_all, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,12 @@ ADDRESS = {
     "zip": "12345",
     "country": "GB",
 }
-CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2099, "cvv": "123"}
+CARD = {
+    "number": "4242424242424242",
+    "exp_month": 12,
+    "exp_year": date.today().year + 1,
+    "cvv": "123",
+}
 TIMEOUT = 20  # seconds, per request
 
 
@@ -38,19 +44,15 @@ def app_servers(redis_url, tmp_path, request):
     env = server_env(SESSION_ENGINE=request.param)
     servers = [AppServer(free_port(), env, tmp_path / f"gunicorn-{i}.log") for i in range(2)]
     try:
-        for server in servers:
-            server.start()
+        start_all(servers)
         yield servers
     finally:
-        for server in servers:
-            server.stop()
+        stop_all(servers)
 
 
 def restart(servers) -> None:
-    for server in servers:
-        server.stop()
-    for server in servers:
-        server.start()
+    stop_all(servers)
+    start_all(servers)
 
 
 def call(http: requests.Session, server: AppServer, method: str, path: str, **kwargs):

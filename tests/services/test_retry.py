@@ -1,0 +1,72 @@
+"""shop.db.retry_on_conflict against a deadlock PostgreSQL really detects."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import OperationalError, connection, transaction
+from django.db.models import F
+
+from catalog.models import Product
+from shop.db import is_conflict, retry_on_conflict
+from tests.factories import ProductFactory
+from tests.services.threads import raised, run_concurrently
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def opposite_updates(*, retry: bool) -> tuple[list, Counter]:
+    """Two transactions take two rows in opposite orders, each holding its first row
+    until the other holds its own: a deadlock on the first attempt, by construction."""
+    first, second = ProductFactory(stock=10).pk, ProductFactory(stock=10).pk
+    both_hold_one = threading.Barrier(2)
+    tries = Counter()
+
+    def take(one: int, other: int, name: str) -> int:
+        def attempt():
+            tries[name] += 1
+            with transaction.atomic():
+                Product.objects.filter(pk=one).update(stock=F("stock") - 1)
+                if tries[name] == 1:
+                    both_hold_one.wait(10)
+                Product.objects.filter(pk=other).update(stock=F("stock") - 1)
+
+        (retry_on_conflict(attempt) if retry else attempt)()
+        return tries[name]
+
+    results = run_concurrently(take, [(first, second, "ab"), (second, first, "ba")], timeout=30)
+    stock = sorted(Product.objects.filter(pk__in=[first, second]).values_list("stock", flat=True))
+    return results, stock
+
+
+def test_postgresql_aborts_one_of_two_opposite_transactions_as_a_deadlock():
+    results, stock = opposite_updates(retry=False)
+
+    errors = raised(results)
+    assert len(errors) == 1 and isinstance(errors[0], OperationalError)
+    assert is_conflict(errors[0]) and errors[0].__cause__.sqlstate == "40P01"
+    assert stock == [9, 9]  # only the winner's two updates
+
+
+def test_the_deadlock_victim_is_retried_and_both_transactions_commit():
+    results, stock = opposite_updates(retry=True)
+
+    assert not raised(results), raised(results)
+    assert sorted(results) == [1, 2]  # the victim ran twice, the winner once
+    assert stock == [8, 8]
+
+
+def test_other_database_errors_are_not_retried():
+    calls = []
+
+    @retry_on_conflict
+    def slow_query():
+        calls.append(1)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = '10ms'")
+            cursor.execute("SELECT pg_sleep(1)")
+
+    with pytest.raises(OperationalError) as caught:
+        slow_query()
+    assert caught.value.__cause__.sqlstate == "57014"  # query_canceled
+    assert len(calls) == 1

@@ -5,7 +5,15 @@ import secrets
 from django import forms
 from django.core.validators import RegexValidator
 
-from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, Address, AddressError, email_problem
+from orders.address import (
+    EMAIL_MAX,
+    LIMITS,
+    REASON_MAX,
+    Address,
+    country_problem,
+    email_problem,
+    text_problem,
+)
 
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,64}$"
 
@@ -46,18 +54,40 @@ class CheckoutForm(forms.Form):
             raise forms.ValidationError(f"Email {problem}.")
         return email
 
+    def _checked(self, name: str) -> str:
+        value = self.cleaned_data[name].strip()
+        problem = (
+            country_problem(value)
+            if name == "country"
+            else text_problem(value, LIMITS[name], required=name != "name")
+        )
+        if problem:
+            raise forms.ValidationError(f"This field {problem}.")
+        return value
+
+    def clean_name(self) -> str:
+        return self._checked("name")
+
+    def clean_street(self) -> str:
+        return self._checked("street")
+
+    def clean_city(self) -> str:
+        return self._checked("city")
+
+    def clean_zip(self) -> str:
+        return self._checked("zip")
+
+    def clean_country(self) -> str:
+        return self._checked("country").upper()
+
     def clean(self):
         data = super().clean()
-        fields = ("name", "street", "city", "zip", "country")
-        if all(name in data for name in fields):
-            try:
-                self.address = Address.clean(**{name: data[name] for name in fields})
-            except AddressError as err:
-                for name, problems in err.problems.items():
-                    self.add_error(name, [f"This field {p}." for p in problems])
         if "token" in self.errors:
             self.errors.pop("token")
             raise forms.ValidationError("The form expired; please submit it again.")
+        if not self.errors:
+            fields = ("name", "street", "city", "zip", "country")
+            self.address = Address.clean(**{name: data[name] for name in fields})
         return data
 
 

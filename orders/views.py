@@ -1,6 +1,7 @@
 """Storefront order pages: checkout, confirmation, detail with history, order history."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,7 +21,10 @@ from shop.errors import ShopError
 def _owned(request, number: str) -> Order:
     """The caller's order (404 otherwise), expired first if its reservation ran out."""
     owner = Owner.of(request)
-    order = selectors.order_for(owner, number=number)
+    try:
+        order = selectors.order_for(owner, number=number)
+    except selectors.OrderNotFound:
+        raise Http404("No such order.") from None
     if expire_if_due(order=order):
         order = selectors.order_for(owner, number=number)
     return order

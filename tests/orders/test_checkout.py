@@ -92,11 +92,19 @@ def test_checkout_keeps_cart_and_reserves_nothing_when_any_line_is_short():
     session = {}
     cart = cart_of({plenty: 3, scarce: 5, gone: 1}, session)
     with pytest.raises(InsufficientStock) as caught:
-        checkout(cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co")
+        checkout(
+            cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co"
+        )
     err = caught.value
     assert (err.status, err.code) == (409, "insufficient_stock")
     assert err.extra["products"] == [
-        {"product_id": scarce.pk, "sku": "scarce", "name": "Scarce", "requested": 5, "available": 2},
+        {
+            "product_id": scarce.pk,
+            "sku": "scarce",
+            "name": "Scarce",
+            "requested": 5,
+            "available": 2,
+        },
         {"product_id": gone.pk, "sku": "gone", "name": gone.name, "requested": 1, "available": 0},
     ]
     assert (stock(plenty), stock(scarce), stock(gone)) == (10, 2, 5)
@@ -112,7 +120,9 @@ def test_adding_more_than_stock_over_several_adds_fails_at_checkout():
         cart.items[product.pk] += 1
     cart.save()
     with pytest.raises(InsufficientStock):
-        checkout(cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co")
+        checkout(
+            cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co"
+        )
     assert stock(product) == 3 and Order.objects.count() == 0
 
 
@@ -139,7 +149,13 @@ def test_signed_in_checkout_uses_the_account_email():
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("street", " "), ("city", "x" * 101), ("zip", "1\x002"), ("country", "XX"), ("name", "n" * 101)],
+    [
+        ("street", " "),
+        ("city", "x" * 101),
+        ("zip", "1\x002"),
+        ("country", "XX"),
+        ("name", "n" * 101),
+    ],
 )
 def test_service_checks_the_address_for_shell_callers(field, value):
     product = ProductFactory(stock=1)

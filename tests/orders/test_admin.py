@@ -1,0 +1,90 @@
+"""Order admin: read-only money and status, ship and cancel through the services."""
+
+import pytest
+
+from catalog.models import Product
+from orders.models import Order
+from tests.factories import ProductFactory
+from tests.orders.conftest import place
+from tests.orders.payment_helpers import paid
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/orders/order/"
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    return client
+
+
+def act(client, action: str, *orders):
+    data = {"action": action, "_selected_action": [o.pk for o in orders]}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def test_changelist_filters_by_status_and_searches_number_and_email(admin_client):
+    a = place({ProductFactory(): 1}, email="ann@example.com")
+    b = paid(place({ProductFactory(): 1}, email="bob@example.com"))
+    page = admin_client.get(CHANGELIST + "?status__exact=paid").content.decode()
+    assert b.number in page and a.number not in page
+    page = admin_client.get(CHANGELIST + "?q=ann@example").content.decode()
+    assert a.number in page and b.number not in page
+    page = admin_client.get(CHANGELIST + f"?q={b.number}").content.decode()
+    assert b.number in page and a.number not in page
+    assert "Past 7 days" in admin_client.get(CHANGELIST).content.decode()  # the date filter
+
+
+def test_change_page_shows_lines_and_events_with_money_and_status_read_only(admin_client):
+    order = place({ProductFactory(name="Kiwi"): 2})
+    page = admin_client.get(f"{CHANGELIST}{order.pk}/change/").content.decode()
+    assert "Kiwi" in page and "placed" in page
+    assert 'name="total"' not in page and 'name="status"' not in page
+    assert 'name="amount_paid"' not in page and 'name="ship_street"' in page
+
+
+def test_status_and_money_cannot_be_changed_by_posting_the_form(admin_client):
+    order = place({ProductFactory(): 1})
+    url = f"{CHANGELIST}{order.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert 'name="status"' not in page
+    admin_client.post(url, {"status": "shipped", "total": "0.01", "ship_street": "2 New St"})
+    fresh = Order.objects.get(pk=order.pk)
+    assert (fresh.status, fresh.total) == ("pending", order.total)
+
+
+def test_no_adding_or_deleting_orders(admin_client):
+    order = place({ProductFactory(): 1})
+    assert admin_client.get(CHANGELIST + "add/").status_code == 403
+    assert admin_client.get(f"{CHANGELIST}{order.pk}/delete/").status_code == 403
+
+
+def test_mark_shipped_action_ships_paid_orders_and_reports_the_rest(admin_client, staff):
+    ready = paid(place({ProductFactory(): 1}))
+    unpaid = place({ProductFactory(): 1})
+    page = act(admin_client, "mark_shipped", ready, unpaid).content.decode()
+    assert Order.objects.get(pk=ready.pk).status == "shipped"
+    assert Order.objects.get(pk=unpaid.pk).status == "pending"
+    assert "1 order(s) marked shipped" in page and unpaid.number in page
+    assert ready.events.latest("id").actor == staff
+
+
+def test_cancel_action_restocks(admin_client):
+    product = ProductFactory(stock=5)
+    order = place({product: 3})
+    page = act(admin_client, "cancel_and_restock", order).content.decode()
+    assert "1 order(s) cancelled and restocked" in page
+    assert Order.objects.get(pk=order.pk).status == "cancelled"
+    assert Product.objects.get(pk=product.pk).stock == 5
+    act(admin_client, "cancel_and_restock", order)  # again: refused, stock unchanged
+    assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_actions_are_for_staff_only(client, user):
+    client.force_login(user)
+    order = place({ProductFactory(): 1})
+    act(client, "cancel_and_restock", order)
+    assert Order.objects.get(pk=order.pk).status == "pending"

@@ -35,6 +35,8 @@ class JSONParser(Parser):
             raise ShopError("The body must be a JSON object.", code="invalid_json")
         if _depth(data) > MAX_JSON_DEPTH:
             raise ShopError("The body is nested too deeply.", code="invalid_json")
+        if not _valid_unicode(data):
+            raise ShopError("The body contains invalid Unicode text.", code="invalid_json")
         return data
 
 
@@ -48,6 +50,20 @@ def _depth(value, level: int = 1) -> int:
     if isinstance(value, list):
         return max([_depth(v, level + 1) for v in value], default=level)
     return level
+
+
+def _valid_unicode(value) -> bool:
+    """No lone surrogates (`"\\ud800"`): no database can store them."""
+    if isinstance(value, dict):
+        return all(_valid_unicode(k) and _valid_unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_valid_unicode(v) for v in value)
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
 
 
 class _Encoder(json.JSONEncoder):

@@ -3,10 +3,18 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, StrictInt, StrictStr
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+)
 from pydantic_core import PydanticCustomError
 
-from shop.money import parse_amount
+from shop.money import MAX_AMOUNT, parse_amount
 
 MAX_ID = 2**31 - 1  # the same bound on SQLite and PostgreSQL
 
@@ -26,12 +34,32 @@ def _amount(value):
 
 
 # Requests: a positive amount, number or decimal string, at most 2 decimals.
-Amount = Annotated[Decimal, BeforeValidator(_amount)]
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema(
+        {
+            "description": 'A positive amount with at most 2 decimals, e.g. 19.99 or "19.99".',
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_AMOUNT)},
+                {"type": "string", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$"},
+            ],
+        }
+    ),
+]
+
+# What text() refuses: C0 controls (NUL included), DEL, and lone UTF-16 surrogates
+# (which neither PostgreSQL nor SQLite can store).
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
 
 def _no_control_chars(value: str) -> str:
     if any(ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError("must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
     return value
 
 
@@ -39,7 +67,11 @@ def text(max_length: int, min_length: int = 1):
     """A strict string of bounded length with no NUL or control characters."""
     return Annotated[
         StrictStr,
-        Field(min_length=min_length, max_length=max_length),
+        Field(
+            min_length=min_length,
+            max_length=max_length,
+            json_schema_extra={"pattern": TEXT_PATTERN},
+        ),
         AfterValidator(_no_control_chars),
     ]
 
@@ -62,7 +94,12 @@ def quantity(low: int, high: int):
             )
         return value
 
-    return Annotated[int, BeforeValidator(_quantity), AfterValidator(check)]
+    return Annotated[
+        int,
+        BeforeValidator(_quantity),
+        AfterValidator(check),
+        Field(json_schema_extra={"minimum": low, "maximum": high}),
+    ]
 
 
 __all__ = ["Amount", "Id", "Money", "StrictInt", "quantity", "text"]

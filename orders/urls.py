@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import views
+from orders import payment_views, views
 
 app_name = "orders"
 urlpatterns = [
@@ -9,4 +9,5 @@ urlpatterns = [
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/thanks/", views.confirmation, name="confirmation"),
     path("<str:number>/cancel/", views.cancel_order, name="cancel"),
+    path("<str:number>/pay/", payment_views.pay_page, name="pay"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 
 from orders.models import Order, OrderEvent, OrderLine
+from orders.payment_admin import PaymentAdminMixin, PaymentInline, RefundInline, refund_what_remains
 from orders.services.lifecycle import cancel, ship
 from shop.errors import ShopError
 
@@ -54,15 +55,15 @@ def cancel_and_restock(modeladmin, request, queryset):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
     list_display = ["number", "created_at", "email", "status", "total", "amount_paid", "currency"]
     list_filter = ["status", "created_at"]
     search_fields = ["number", "email"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     # Plain lists, so the payments admin can append: inlines += [...]; actions += [...].
-    inlines = [OrderLineInline, OrderEventInline]
-    actions = [mark_shipped, cancel_and_restock]
+    inlines = [OrderLineInline, PaymentInline, RefundInline, OrderEventInline]
+    actions = [mark_shipped, cancel_and_restock, refund_what_remains]
     fieldsets = [
         (None, {"fields": ["number", "status", "user", "email", "created_at", "expires_at"]}),
         (

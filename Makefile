@@ -51,5 +51,10 @@ test-browser: venv
 		apt-get install -y --no-install-recommends chromium fonts-liberation; }
 	$(TEST_ENV) $(BIN)/pytest -m browser $(ARGS)
 
+# Shop vs bare-Django reference under gunicorn + wrk (docs/PERFORMANCE.md); knobs: BENCH_SECONDS,
+# BENCH_WARMUP, BENCH_REPS, BENCH_CONNECTIONS, BENCH_CASES, BENCH_DOCS=1 (rewrite the docs table).
+bench: venv
+	$(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) staticfiles

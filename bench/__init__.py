@@ -1,0 +1,1 @@
+"""The benchmark: a bare-Django reference app, a counting WSGI wrapper and the runner."""

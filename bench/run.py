@@ -1,0 +1,273 @@
+"""`make bench`: the shop against a bare-Django reference app, both under gunicorn, driven by wrk.
+
+Environment knobs (defaults in brackets): BENCH_SECONDS [10] per measured run,
+BENCH_WARMUP [2] seconds per case before measuring, BENCH_REPS [3], BENCH_CONNECTIONS
+["8 32"], BENCH_CASES [all] (comma-separated case keys), BENCH_DOCS [0] (1: rewrite the
+table in docs/PERFORMANCE.md), BENCH_KEEP [0] (1: keep the scratch directory).
+`python -m bench.run --profile` profiles the shop's cases with cProfile instead.
+A quick smoke run: BENCH_SECONDS=1 BENCH_WARMUP=1 BENCH_REPS=1 BENCH_CONNECTIONS=8.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import report
+from bench.servers import HOST, ROOT, Server, base_env, prepare_databases
+
+LUA = Path(__file__).with_name("session.lua")
+RESULTS = Path(__file__).with_name("results")
+CART_LINES = 20
+MEMORY_EARLY, MEMORY_LATE = 2_000, 20_000
+COUNTED = ("requests", "statements", "transaction", "product")
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    title: str
+    engine: str
+    shop: tuple  # wrk script arguments; "{cookies}" and "{ids}" are filled in
+    ref: tuple | None  # the reference's counterpart, if any
+    same_work: bool = False  # the reference does the same work (the p99 target applies)
+
+
+CASES = [
+    Case("catalog", "GET / (product list page)", "db", ("get", "/", "{cookies}"),
+         ("get", "/read", "{cookies}")),
+    Case("product", "GET /products/apple/ (product page)", "db",
+         ("get", "/products/apple/", "{cookies}"), ("get", "/read", "{cookies}")),
+    Case("api_products", "GET /api/products", "db", ("get", "/api/products", "{cookies}"),
+         ("get", "/read", "{cookies}")),
+    Case("add_db", "POST /api/cart/items, db sessions", "db",
+         ("add", "/api/cart/items", str(CART_LINES), "{ids}"),
+         ("add", "/add", str(CART_LINES), "{ids}"), same_work=True),
+    Case("cart_read", f"GET /api/cart, {CART_LINES} lines, db sessions", "db",
+         ("get", "/api/cart", "{cookies}"), ("get", "/read", "{cookies}"), same_work=True),
+    Case("cart_page", f"GET /cart/ (cart page, {CART_LINES} lines)", "db",
+         ("get", "/cart/", "{cookies}"), ("get", "/read", "{cookies}")),
+    Case("purchase", "add → checkout → pay (purchases/s)", "db", ("purchase", "5", "{ids}"),
+         None),
+    Case("add_signed", "POST /api/cart/items, signed_cookies", "signed_cookies",
+         ("add", "/api/cart/items", str(CART_LINES), "{ids}"),
+         ("add", "/add", str(CART_LINES), "{ids}"), same_work=True),
+]  # fmt: skip
+
+
+def config() -> dict:
+    wanted = os.environ.get("BENCH_CASES", "")
+    return {
+        "seconds": float(os.environ.get("BENCH_SECONDS", "10")),
+        "warmup": float(os.environ.get("BENCH_WARMUP", "2")),
+        "reps": int(os.environ.get("BENCH_REPS", "3")),
+        "connections": [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "8 32").split()],
+        "cases": [c for c in CASES if not wanted or c.key in wanted.split(",")],
+        "docs": os.environ.get("BENCH_DOCS") == "1",
+        "keep": os.environ.get("BENCH_KEEP") == "1",
+    }
+
+
+def ensure_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+        return shutil.which("wrk") or sys.exit("wrk is still missing after apt-get install")
+    sys.exit("wrk is not installed: sudo apt-get install wrk")
+
+
+def wrk(binary: str, server: Server, args: tuple, conns: int, seconds: float) -> dict:
+    """One wrk run against one server; its BENCHJSON line."""
+    cmd = [
+        binary, f"-t{conns}", f"-c{conns}", f"-d{max(round(seconds), 1)}s", "--timeout=10s",
+        f"-s{LUA}", f"http://{HOST}:{server.port}", "--", *args,
+    ]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCHJSON "):
+            return json.loads(line.removeprefix("BENCHJSON "))
+    raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
+
+
+def measure(binary: str, server: Server, args: tuple, conns: int, seconds: float) -> dict:
+    """wrk's numbers plus the server's: CPU, SQL statements and requests per worker."""
+    before, ticks0 = server.counters(), server.cpu_ticks()
+    result = wrk(binary, server, args, conns, seconds)
+    after, ticks1 = server.counters(), server.cpu_ticks()
+    served = {k: sum(after[p][k] - before.get(p, {}).get(k, 0) for p in after) for k in COUNTED}
+    cpu_ticks = sum(ticks1[p] - ticks0.get(p, 0) for p in ticks1)
+    result.update(
+        conns=conns,
+        served=served,
+        cpu_ms=cpu_ticks * 1000 / os.sysconf("SC_CLK_TCK"),
+        workers_restarted=set(ticks1) != set(ticks0),
+        worker_requests={p: after[p]["requests"] for p in after},
+        rss_kb=server.rss_kb(),
+    )
+    return result
+
+
+def make_carts(server: Server, ids: list[int], count: int, path: Path) -> Path:
+    """`count` sessions holding CART_LINES lines each, added through the app itself."""
+    add = "/api/cart/items" if server.app == "shop" else "/add"
+    cookies = []
+    for _ in range(count):
+        cookie = ""
+        for pk in ids[:CART_LINES]:
+            conn = http.client.HTTPConnection(HOST, server.port, timeout=10)
+            headers = {"Content-Type": "application/json"}
+            if cookie:
+                headers["Cookie"] = f"sessionid={cookie}"
+            conn.request("POST", add, json.dumps({"product_id": pk}), headers)
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"{server.name}: {add} answered {resp.status}")
+            for value in resp.msg.get_all("Set-Cookie") or []:
+                if value.startswith("sessionid="):
+                    cookie = value.split(";", 1)[0].removeprefix("sessionid=")
+            conn.close()
+        cookies.append(cookie)
+    path.write_text("\n".join(cookies) + "\n")
+    return path
+
+
+def fill(args: tuple, cookies: Path | None, ids: list[int]) -> tuple:
+    table = {"{cookies}": str(cookies), "{ids}": ",".join(map(str, ids))}
+    return tuple(table.get(a, a) for a in args)
+
+
+def memory_snapshot(server: Server) -> dict:
+    counts = server.counters()
+    rss = server.rss_kb()
+    return {pid: {"requests": counts[pid]["requests"], "rss_kb": rss.get(pid)} for pid in counts}
+
+
+def top_up(binary: str, server: Server, cases: list, ctx: dict, until: int, limit_s: float):
+    """Keep the shop busy with its cases until every worker served `until` requests."""
+    deadline, i = time.monotonic() + limit_s, 0
+    while time.monotonic() < deadline:
+        if min(c["requests"] for c in server.counters().values()) >= until:
+            return
+        case = cases[i % len(cases)]
+        wrk(binary, server, fill(case.shop, ctx["cookies"]["shop"], ctx["ids"]), 8, 2)
+        i += 1
+
+
+def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work: Path, ids):
+    """Start the shop and the reference on one session engine and run their cases."""
+    shop, ref = Server("shop", engine, env, work), Server("ref", engine, env, work)
+    runs, memory = [], {}
+    try:
+        shop.start()
+        ref.start()
+        max_conns = max(cfg["connections"])
+        cookies = {
+            s.app: make_carts(s, ids, max_conns, work / f"carts-{s.app}-{engine}.txt")
+            for s in (shop, ref)
+        }
+        ctx = {"cookies": cookies, "ids": ids}
+        for case in cases:  # warm-up: every code path once, before anything is measured
+            for server, args in ((shop, case.shop), (ref, case.ref)):
+                if args and cfg["warmup"] > 0:
+                    wrk(binary, server, fill(args, cookies[server.app], ids), 8, cfg["warmup"])
+        top_up(binary, shop, cases, ctx, MEMORY_EARLY, 60)
+        memory["early"] = memory_snapshot(shop)
+        for case in cases:
+            for rep in range(cfg["reps"]):
+                for conns in cfg["connections"]:
+                    pair = [(shop, case.shop), (ref, case.ref)]
+                    for server, args in pair if rep % 2 == 0 else pair[::-1]:  # alternate
+                        if not args:
+                            continue
+                        result = measure(
+                            binary, server, fill(args, cookies[server.app], ids), conns,
+                            cfg["seconds"],
+                        )  # fmt: skip
+                        result.update(case=case.key, app=server.app, rep=rep)
+                        runs.append(result)
+                        print(report.progress_line(result), flush=True)
+        top_up(binary, shop, cases, ctx, MEMORY_LATE, 180)
+        memory["late"] = memory_snapshot(shop)
+        problems = {s.name: s.log_problems() for s in (shop, ref)}
+    finally:
+        ref.stop()
+        shop.stop()
+    return runs, memory, problems
+
+
+def profile(binary: str, cfg: dict, env: dict, work: Path, ids: list[int]) -> None:
+    """Profile each shop case with cProfile in the gunicorn workers; print the top functions."""
+    import pstats
+
+    prof_dir = work / "profiles"
+    prof_dir.mkdir()
+    RESULTS.mkdir(exist_ok=True)
+    for engine in ("db", "signed_cookies"):
+        cases = [c for c in cfg["cases"] if c.engine == engine]
+        if not cases:
+            continue
+        shop = Server("shop", engine, env, work, profile_dir=str(prof_dir))
+        try:
+            shop.start()
+            cookies = make_carts(shop, ids, 8, work / f"profile-carts-{engine}.txt")
+            for case in cases:
+                args = fill(case.shop, cookies, ids)
+                wrk(binary, shop, args, 8, cfg["warmup"])
+                shop.dump_profiles()  # discard the warm-up
+                result = wrk(binary, shop, args, 8, cfg["seconds"])
+                files = shop.dump_profiles()
+                out = RESULTS / f"profile-{case.key}.txt"
+                with out.open("w") as fh:
+                    stats = pstats.Stats(stream=fh)
+                    for file in files:
+                        if os.path.getsize(file) > 100:  # a worker may have served nothing
+                            stats.add(file)
+                    fh.write(f"{case.title}: {result['requests']} requests\n")
+                    stats.sort_stats("tottime").print_stats(30)
+                    stats.sort_stats("cumulative").print_stats(40)
+                print(f"{case.key}: {result['requests']} requests profiled -> {out}")
+        finally:
+            shop.stop()
+
+
+def main() -> None:
+    cfg = config()
+    binary = ensure_wrk()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
+    work = Path(tempfile.mkdtemp(prefix="shop-bench-"))
+    try:
+        env = base_env(work)
+        print(f"scratch directory {work}; preparing databases…", flush=True)
+        ids = prepare_databases(env, work)
+        if "--profile" in sys.argv[1:]:
+            profile(binary, cfg, env, work, ids)
+            return
+        runs, memory, problems = [], {}, {}
+        for engine in ("db", "signed_cookies"):
+            cases = [c for c in cfg["cases"] if c.engine == engine]
+            if cases:
+                r, m, p = run_engine(binary, engine, cases, cfg, env, work, ids)
+                runs += r
+                problems.update(p)
+                if engine == "db":
+                    memory = m
+        results = report.summarize(CASES, cfg, runs, memory, problems)
+        report.write(results, RESULTS, ROOT / "docs" / "PERFORMANCE.md" if cfg["docs"] else None)
+        print(report.table(results))
+    finally:
+        if not cfg["keep"]:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

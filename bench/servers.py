@@ -1,0 +1,222 @@
+"""Scratch databases and gunicorn servers for the benchmark; only ever kills what it started."""
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+ENGINES = {
+    "db": "django.contrib.sessions.backends.db",
+    "signed_cookies": "django.contrib.sessions.backends.signed_cookies",
+}
+WORKERS = 2
+HOST = "127.0.0.1"
+
+
+def base_env(workdir: Path) -> dict:
+    """Production settings over plain http on loopback (hence insecure cookies allowed)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "BENCH_"))}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(40),
+        ALLOWED_HOSTS=HOST,
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_SSL_REDIRECT="0",
+        STATIC_ROOT=str(workdir / "static"),
+        MEDIA_ROOT=str(workdir / "media"),
+        EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        REDIS_URL="",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def app_env(env: dict, app: str, workdir: Path, engine: str) -> dict:
+    """The environment of one app: its settings module, its own database, a session engine."""
+    settings = "shop.settings" if app == "shop" else "bench.settings"
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": settings,
+        "DATABASE_URL": f"sqlite:///{workdir / (app + '.sqlite3')}",
+        "SESSION_ENGINE": ENGINES[engine],
+    }
+
+
+def prepare_databases(env: dict, workdir: Path, stock: int = 1_000_000) -> list[int]:
+    """Migrate both scratch databases, load the demo catalog, collect static files.
+
+    Every product gets `stock` units so that the purchase case never runs out.
+    Returns the ids of the active products.
+    """
+    shop = app_env(env, "shop", workdir, "db")
+    manage = [str(BIN / "python"), "manage.py"]
+    for args in (["migrate", "--noinput"], ["load_demo"], ["collectstatic", "--noinput"]):
+        subprocess.run([*manage, *args], cwd=ROOT, env=shop, check=True, stdout=subprocess.DEVNULL)
+    ref = app_env(env, "ref", workdir, "db")
+    subprocess.run(
+        [str(BIN / "python"), "-m", "django", "migrate", "--noinput"],
+        cwd=ROOT,
+        env=ref,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    with sqlite3.connect(workdir / "shop.sqlite3") as db:
+        db.execute("UPDATE catalog_product SET stock = ?", (stock,))
+        rows = db.execute("SELECT id FROM catalog_product WHERE active ORDER BY id").fetchall()
+    return [pk for (pk,) in rows]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def _proc_stat(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
+
+
+class Server:
+    """One app under gunicorn with 2 sync workers on a free loopback port."""
+
+    def __init__(self, app: str, engine: str, env: dict, workdir: Path, profile_dir: str = ""):
+        self.app, self.engine = app, engine
+        self.env = {**app_env(env, app, workdir, engine), "BENCH_COUNTERS": "1"}
+        if profile_dir:
+            self.env["BENCH_PROFILE"] = profile_dir
+        self.log = workdir / f"{app}-{engine}.log"
+        self.port = 0
+        self.proc: subprocess.Popen | None = None
+        self.known_workers: set[int] = set()
+
+    @property
+    def name(self) -> str:
+        return f"{self.app}/{self.engine}"
+
+    def start(self) -> None:
+        self.port = free_port()
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [
+                    str(BIN / "gunicorn"),
+                    "bench.wsgi:application",
+                    f"--workers={WORKERS}",
+                    "--worker-class=sync",
+                    f"--bind={HOST}:{self.port}",
+                    "--timeout=60",
+                    "--log-level=warning",
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # a Ctrl-C reaches only us; we stop it ourselves
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited at start; see {self.log}")
+            if len(self.workers()) == WORKERS:
+                try:
+                    self.counters()
+                    return
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} did not start in 30 s; see {self.log}")
+
+    def workers(self) -> list[int]:
+        """PIDs of the gunicorn workers (children of the master we started)."""
+        if self.proc is None:
+            return []
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int(_proc_stat(int(entry.name))[1]) == self.proc.pid:
+                        found.append(int(entry.name))
+                except (OSError, ValueError):
+                    continue
+        self.known_workers.update(found)
+        return sorted(found)
+
+    def cpu_ticks(self) -> dict[int, int]:
+        """user + system clock ticks of each worker."""
+        ticks = {}
+        for pid in self.workers():
+            fields = _proc_stat(pid)
+            ticks[pid] = int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks
+
+    def rss_kb(self) -> dict[int, int]:
+        rss = {}
+        for pid in self.workers():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss[pid] = int(line.split()[1])
+        return rss
+
+    def _ask_every_worker(self, path: str) -> dict[int, dict]:
+        """GET `path` from each worker: open one connection per worker first, so that a
+        sync worker blocked on one connection leaves the next to the other."""
+        wanted = set(self.workers())
+        answers: dict[int, dict] = {}
+        for _ in range(50):
+            conns = [http.client.HTTPConnection(HOST, self.port, timeout=10) for _ in wanted]
+            for conn in conns:
+                conn.connect()
+            time.sleep(0.05)
+            for conn in conns:
+                conn.request("GET", path)
+            for conn in conns:
+                data = json.loads(conn.getresponse().read())
+                answers[data["pid"]] = data
+                conn.close()
+            if wanted <= answers.keys():
+                return {pid: answers[pid] for pid in wanted}
+        raise RuntimeError(f"{self.name}: could not reach every worker at {path}")
+
+    def counters(self) -> dict[int, dict]:
+        """Requests and SQL statements each worker has served so far."""
+        return self._ask_every_worker("/__bench__/counters")
+
+    def dump_profiles(self) -> list[str]:
+        return [a["file"] for a in self._ask_every_worker("/__bench__/profile").values()]
+
+    def stop(self) -> None:
+        """Stop the master we started (it stops its workers); then any worker left, by PID."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        bind = f"--bind={HOST}:{self.port}".encode()
+        for pid in self.known_workers:  # a worker outlives its master only if orphaned
+            try:
+                if bind in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        self.proc = None
+
+    def log_problems(self) -> list[str]:
+        """Lines of the server log that show an error (tracebacks, locked database)."""
+        needles = ("Traceback", "database is locked", "Internal Server Error", "[ERROR]")
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return [line for line in text.splitlines() if any(n in line for n in needles)]

@@ -69,14 +69,18 @@ def log_in(request, user: User) -> None:
         cart.save()
 
 
+def revoke_sessions(*, user_ids: list[int]) -> int:
+    """Revoke every session and token of these users (bump their auth generation)."""
+    return User.objects.filter(pk__in=user_ids).update(auth_generation=F("auth_generation") + 1)
+
+
 def log_out(request) -> None:
     """Sign out everywhere: every session and token of the user is revoked, then this one.
 
     Bumping auth_generation is what makes a replayed signed-cookie session anonymous.
     """
-    user = request.user
-    if user.is_authenticated:
-        User.objects.filter(pk=user.pk).update(auth_generation=F("auth_generation") + 1)
+    if request.user.is_authenticated:
+        revoke_sessions(user_ids=[request.user.pk])
     auth.logout(request)
 
 
@@ -84,6 +88,6 @@ def change_password(request, *, user: User, new_password: str) -> None:
     """Set a new password; revokes every token and other session, keeps this one signed in."""
     user.set_password(new_password)
     user.save(update_fields=["password"])
-    User.objects.filter(pk=user.pk).update(auth_generation=F("auth_generation") + 1)
+    revoke_sessions(user_ids=[user.pk])
     user.refresh_from_db(fields=["auth_generation"])
     auth.update_session_auth_hash(request, user)

@@ -7,6 +7,7 @@ from django.conf import settings
 
 from accounts.tokens import issue_token
 from tests.conftest import ApiClient, token_client_for
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +122,23 @@ def test_a_wrong_old_password_changes_nothing(user_client, user, password):
     user.refresh_from_db()
     assert user.check_password(password)
     assert user.auth_generation == 0
+
+
+def test_an_admin_can_sign_a_user_out_everywhere(user, password):
+    admin = ApiClient()
+    admin.force_login(StaffFactory(is_superuser=True))
+    shopper = _signed_in(user, password)
+    token_client = token_client_for(user)
+
+    response = admin.post(
+        "/admin/accounts/user/",
+        urlencode({"action": "sign_out_everywhere", "_selected_action": user.pk}),
+        content_type=FORM,
+    )
+
+    assert response.status_code == 302
+    assert shopper.get("/api/auth/me").status_code == 401
+    assert token_client.get("/api/auth/me").status_code == 401
+    assert admin.get("/admin/").status_code == 200
+    user.refresh_from_db()
+    assert user.auth_generation == 1

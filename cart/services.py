@@ -25,6 +25,7 @@ from shop.errors import (
     ProductNotFound,
     ShopError,
 )
+from shop.throttle import coupon_failures
 
 
 class NotInCart(NotFound):
@@ -139,18 +140,25 @@ def apply_coupon(*, cart: Cart, code: str) -> CartSummary:
     """Use a coupon code: a new valid code replaces the old one, the same code changes nothing.
 
     Raises InvalidCoupon (unknown, inactive, not started, expired, used up, subtotal too low);
-    the cart keeps its old coupon then.
+    the cart keeps its old coupon then. Raises Throttled (429) after too many of those
+    per cart (shop/throttle.py).
     """
-    coupon = find_coupon(code)
-    if coupon is None:
-        raise InvalidCoupon("This coupon code is not valid.")
-    before = cart.as_dict()
-    products = cart_products(cart)
-    lines, _ = lines_of(cart, products)
-    subtotal = sum((line.line_total for line in lines), 0)
-    problem = coupon_problem(coupon, subtotal)
-    if problem:
-        raise InvalidCoupon(problem)
+    try:
+        with coupon_failures.attempt(cart.id, counts=InvalidCoupon):
+            coupon = find_coupon(code)
+            if coupon is None:
+                raise InvalidCoupon("This coupon code is not valid.")
+            before = cart.as_dict()
+            products = cart_products(cart)
+            lines, _ = lines_of(cart, products)
+            subtotal = sum((line.line_total for line in lines), 0)
+            problem = coupon_problem(coupon, subtotal)
+            if problem:
+                raise InvalidCoupon(problem)
+    except InvalidCoupon:
+        if not cart.is_stored():
+            cart.save()  # keep the cart id that the failure was counted against
+        raise
     cart.coupon = coupon.code
     return _commit(cart, products, before, coupon=coupon)
 

@@ -67,8 +67,7 @@ def checkout(
     scope = owner.scope(cart.id)
     key = _key(scope, idempotency_key) if idempotency_key else None
     if key and (earlier := _earlier(key, address, email)):
-        owner.remember(earlier, scope)
-        return CheckoutResult(earlier, replayed=True)
+        return _replay(earlier, cart, owner, scope)
     if not cart.items:
         raise EmptyCart()
     try:
@@ -78,8 +77,7 @@ def checkout(
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its order.
         if key and (earlier := _earlier(key, address, email)):
-            owner.remember(earlier, scope)
-            return CheckoutResult(earlier, replayed=True)
+            return _replay(earlier, cart, owner, scope)
         raise
     owner.remember(order, scope)
     cart.reset()
@@ -120,6 +118,18 @@ def _earlier(key: str, address: Address, email: str) -> Order | None:
     if not same:
         raise IdempotencyKeyReused()
     return order
+
+
+def _replay(order: Order, cart: Cart, owner: Owner, scope: str) -> CheckoutResult:
+    """Answer a retry with its first order; a cart still holding exactly that order empties.
+
+    (A double submit read the session before the first request emptied the cart; saving it
+    back unchanged would refill the cart the first request emptied.)
+    """
+    owner.remember(order, scope)
+    if cart.items and cart.items == dict(order.lines.values_list("product_id", "quantity")):
+        cart.reset()
+    return CheckoutResult(order, replayed=True)
 
 
 def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | None) -> Order:

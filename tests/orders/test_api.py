@@ -325,3 +325,20 @@ def test_owner_who_is_not_staff_gets_403_on_ship(user_client, user):
     response = user_client.post(f"/api/orders/{order.pk}/ship")
     assert response.status_code == 403
     assert Order.objects.get(pk=order.pk).status == "paid"
+
+
+def test_token_client_without_cookies_checks_out_and_reads_its_orders(api_client, user, password):
+    login = api_client.post("/api/auth/login", {"email": user.email, "password": password})
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {login.json()['access_token']}"}
+    product = ProductFactory(stock=3)
+    client = api_client
+    client.cookies.clear()
+    assert client.post("/api/cart/items", {"product_id": product.pk}, **auth).status_code == 200
+    client.cookies.clear()  # a token client keeps no cookies
+    body = {"shipping_address": ADDRESS}
+    response = client.post("/api/checkout", body, **auth)
+    assert response.status_code == 201 and response.json()["email"] == user.email
+    client.cookies.clear()
+    assert [o["id"] for o in client.get("/api/orders", **auth).json()] == [response.json()["id"]]
+    assert client.get("/api/cart", **auth).json()["items"] == []
+    assert client.get(f"/api/orders/{response.json()['id']}").status_code == 404  # no token

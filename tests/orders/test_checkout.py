@@ -288,3 +288,30 @@ def test_checkout_query_count_is_pinned(django_assert_num_queries):
     # savepoint, products, coupon, coupon +1, 3 stock updates, order, lines, event, release
     with django_assert_num_queries(11):
         checkout(cart=cart, owner=owner, address=Address(**ADDRESS), email="a@b.co")
+
+
+def test_a_double_submit_that_read_the_full_cart_empties_it_too():
+    product = ProductFactory(stock=5)
+    first_session, second_session = {}, {}
+    cart = cart_of({product: 2}, first_session)
+    second_session.update(first_session)  # the second request read the session first
+    owner_args = dict(address=Address(**ADDRESS), email="a@b.co", idempotency_key="dbl")
+    first = checkout(cart=cart, owner=Owner(session=first_session), **owner_args)
+    again = checkout(cart=Cart(second_session), owner=Owner(session=second_session), **owner_args)
+    assert again.replayed and again.order.pk == first.order.pk
+    assert Cart(second_session).items == {} and stock(product) == 3
+
+
+def test_a_retry_keeps_a_cart_that_holds_something_else():
+    product, other = ProductFactory(stock=5), ProductFactory(stock=5)
+    session = {}
+    place({product: 1}, session=session, key="retry")
+    cart = cart_of({other: 1}, session)
+    again = checkout(
+        cart=cart,
+        owner=Owner(session=session),
+        address=Address(**ADDRESS),
+        email="guest@example.com",
+        idempotency_key="retry",
+    )
+    assert again.replayed and Cart(session).items == {other.pk: 1}

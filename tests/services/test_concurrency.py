@@ -106,12 +106,12 @@ def test_concurrent_pays_of_one_order_charge_it_once():
     product = ProductFactory(price=Decimal("12.34"), stock=5)
     client = shopper({product.pk: 1})
     order = post(client, "/api/checkout", CHECKOUT).json()
-    tabs = [same_session(client) for _ in range(12)]
+    tabs = [same_session(client) for _ in range(10)]  # the card-failure throttle allows 10
     body = {"method": "credit_card", "card": CARD}
 
     responses = run_concurrently(post, [(t, f"/api/orders/{order['id']}/pay", body) for t in tabs])
 
-    assert statuses(responses) == [200] + [409] * 11
+    assert statuses(responses) == [200] + [409] * 9
     assert codes(responses, 409) <= {"already_paid", "payment_in_progress"}
     paid = Order.objects.get(pk=order["id"])
     assert (paid.status, paid.amount_paid) == (Order.Status.PAID, Decimal("12.34"))

@@ -1,5 +1,8 @@
-"""Small helpers for the browser journeys: screenshots, money, keyboard, accessibility."""
+"""Small helpers for the browser journeys: screenshots, money, keyboard, accessibility, and the
+shopper's common steps (cart rows, the address form, the card form, a quick paid order)."""
 
+import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -53,3 +56,53 @@ def tab_to(page: Page, locator, limit: int = 60) -> None:
             expect(locator).to_be_focused()
             return
     raise AssertionError(f"{locator} is not reachable with Tab")
+
+
+ADDRESS = {
+    "Full name": "Ada Lovelace",
+    "Street and number": "12 Analytical Row",
+    "City": "London",
+    "ZIP / postal code": "N1 9GU",
+    "Country code": "GB",
+}
+
+
+def cart_row(page: Page, name: str):
+    """The cart table's row of the product called `name`."""
+    return page.locator(".cart-table tbody tr").filter(has=page.get_by_role("link", name=name))
+
+
+def fill_address(page: Page, *, email: str | None = None) -> None:
+    for label, value in ADDRESS.items():
+        page.get_by_label(label).fill(value)
+    if email is not None:
+        page.get_by_label("Email", exact=True).fill(email)
+
+
+def pay_with_card(page: Page, number: str) -> None:
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry month").fill("12")
+    page.get_by_label("Expiry year").fill(str(date.today().year + 2))
+    page.get_by_label("Security code (CVV)").fill("123")
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+
+
+def place_order(page: Page, slug: str, *, quantity: int = 1, email: str | None = None) -> str:
+    """Add a product, check out (as a guest if `email`) and return the new order's number."""
+    page.goto(f"/products/{slug}/")
+    page.get_by_label("Quantity").fill(str(quantity))
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_role("status")).to_contain_text("to your cart")
+    page.goto("/orders/checkout/")
+    fill_address(page, email=email)
+    page.get_by_role("button", name="Place order").click()
+    return page.get_by_test_id("order-number").inner_text()
+
+
+def buy(page: Page, slug: str, *, quantity: int = 1, email: str | None = None) -> str:
+    """place_order, then pay with the good test card; returns the paid order's number."""
+    number = place_order(page, slug, quantity=quantity, email=email)
+    page.goto(f"/orders/{number}/pay/")
+    pay_with_card(page, "4242424242424242")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    return number

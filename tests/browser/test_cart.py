@@ -5,13 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import shot
+from tests.browser.helpers import cart_row, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def cart_row(page, name):
-    return page.locator(".cart-table tbody tr").filter(has=page.get_by_role("link", name=name))
 
 
 def add_sourdough_and_coffee(page):

@@ -1,7 +1,6 @@
 """The whole purchase as a guest: search, product, cart, coupon, checkout, confirmation."""
 
 import re
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -9,30 +8,21 @@ from playwright.sync_api import expect
 
 from catalog.models import Product
 from orders.models import Order
-from tests.browser.helpers import assert_accessible, shot
-from tests.browser.test_cart import cart_row
+from tests.browser.helpers import (
+    assert_accessible,
+    cart_row,
+    fill_address,
+    pay_with_card,
+    place_order,
+    shot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ADDRESS = {
-    "Full name": "Ada Lovelace",
-    "Street and number": "12 Analytical Row",
-    "City": "London",
-    "ZIP / postal code": "N1 9GU",
-    "Country code": "GB",
-}
 
 
 def field(page, label):
     """The .field block of the input labelled `label` (its errors sit inside it)."""
     return page.locator(".field").filter(has=page.get_by_label(label, exact=True))
-
-
-def fill_address(page, *, email=None):
-    for label, value in ADDRESS.items():
-        page.get_by_label(label).fill(value)
-    if email is not None:
-        page.get_by_label("Email", exact=True).fill(email)
 
 
 def shop_for_sourdough_and_coffee(page):
@@ -140,22 +130,9 @@ def test_guest_buys_two_products_with_a_coupon(open_page, js):
         assert_accessible(page)
 
 
-def pay_with_card(page, number):
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiry month").fill("12")
-    page.get_by_label("Expiry year").fill(str(date.today().year + 2))
-    page.get_by_label("Security code (CVV)").fill("123")
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-
-
 def test_a_declined_card_says_so_and_the_order_stays_payable(page):
     page.guard.allow(r"/pay/: Failed to load resource: .* 402")
-    page.goto("/products/honey/")
-    page.get_by_role("button", name="Add to cart").click()
-    page.goto("/orders/checkout/")
-    fill_address(page, email="grace@example.com")
-    page.get_by_role("button", name="Place order").click()
-    number = page.get_by_test_id("order-number").inner_text()
+    number = place_order(page, "honey", email="grace@example.com")
     page.goto(f"/orders/{number}/pay/")
 
     pay_with_card(page, "4000000000000002")

@@ -11,9 +11,9 @@ from django.db.models import Sum
 
 from catalog.models import Product
 from orders.models import GatewayCharge, Order, OrderLine, Payment, Refund
+from tests.concurrency import errors, run_concurrently
 from tests.conftest import ApiClient
 from tests.factories import ProductFactory
-from tests.services.threads import raised, run_concurrently
 from tests.sessions import put_cart
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,8 +53,13 @@ def post(client: ApiClient, path: str, body: dict, headers: dict | None = None):
     return client.post(path, body, headers=headers or {})
 
 
+def race(calls: list[tuple]) -> list:
+    """POST each (client, path, body[, headers]) in its own thread, all at once."""
+    return run_concurrently(lambda i: post(*calls[i]), len(calls))
+
+
 def statuses(responses) -> list[int]:
-    assert not raised(responses), raised(responses)
+    assert not errors(responses), errors(responses)
     return sorted(r.status_code for r in responses)
 
 
@@ -76,7 +81,7 @@ def test_50_concurrent_checkouts_of_the_last_3_units_make_exactly_3_orders():
     product = ProductFactory(stock=3)
     clients = [shopper({product.pk: 1}) for _ in range(50)]
 
-    responses = run_concurrently(post, [(c, "/api/checkout", CHECKOUT) for c in clients])
+    responses = race([(c, "/api/checkout", CHECKOUT) for c in clients])
 
     assert statuses(responses) == [201] * 3 + [409] * 47
     assert codes(responses, 409) == {"insufficient_stock"}
@@ -93,7 +98,7 @@ def test_40_concurrent_checkouts_of_two_products_in_opposite_orders_all_succeed(
     carts = [{first.pk: 1, second.pk: 2}, {second.pk: 2, first.pk: 1}]  # dicts keep this order
     clients = [shopper(carts[i % 2]) for i in range(40)]
 
-    responses = run_concurrently(post, [(c, "/api/checkout", CHECKOUT) for c in clients])
+    responses = race([(c, "/api/checkout", CHECKOUT) for c in clients])
 
     assert statuses(responses) == [201] * 40
     stock = dict(Product.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "stock"))
@@ -109,7 +114,7 @@ def test_concurrent_pays_of_one_order_charge_it_once():
     tabs = [same_session(client) for _ in range(10)]  # the card-failure throttle allows 10
     body = {"method": "credit_card", "card": CARD}
 
-    responses = run_concurrently(post, [(t, f"/api/orders/{order['id']}/pay", body) for t in tabs])
+    responses = race([(t, f"/api/orders/{order['id']}/pay", body) for t in tabs])
 
     assert statuses(responses) == [200] + [409] * 9
     assert codes(responses, 409) <= {"already_paid", "payment_in_progress"}
@@ -129,7 +134,7 @@ def test_concurrent_pays_with_one_idempotency_key_charge_once_and_agree():
         (same_session(client), f"/api/orders/{order['id']}/pay", body, headers) for _ in range(8)
     ]
 
-    responses = run_concurrently(post, calls)
+    responses = race(calls)
 
     assert 200 in statuses(responses)
     assert set(statuses(responses)) <= {200, 409}
@@ -144,7 +149,7 @@ def test_concurrent_partial_refunds_never_exceed_the_payment():
     tabs = [same_session(client) for _ in range(10)]
     path = f"/api/orders/{order['id']}/refund"
 
-    responses = run_concurrently(post, [(t, path, {"amount": "3.00"}) for t in tabs])
+    responses = race([(t, path, {"amount": "3.00"}) for t in tabs])
 
     assert statuses(responses) == [200] * 3 + [409] * 7  # 3 × 3.00 fit in 10.00, a 4th does not
     assert codes(responses, 409) == {"refund_exceeds_payment"}
@@ -161,7 +166,7 @@ def test_concurrent_full_refunds_give_the_money_back_once():
     tabs = [same_session(client) for _ in range(10)]
     path = f"/api/orders/{order['id']}/refund"
 
-    responses = run_concurrently(post, [(t, path, {}) for t in tabs])
+    responses = race([(t, path, {}) for t in tabs])
 
     assert statuses(responses) == [200] + [409] * 9
     refunded = Order.objects.get(pk=order["id"])

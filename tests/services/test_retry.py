@@ -9,8 +9,8 @@ from django.db.models import F
 
 from catalog.models import Product
 from shop.db import is_conflict, retry_on_conflict
+from tests.concurrency import errors, run_concurrently
 from tests.factories import ProductFactory
-from tests.services.threads import raised, run_concurrently
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +34,8 @@ def opposite_updates(*, retry: bool) -> tuple[list, Counter]:
         (retry_on_conflict(attempt) if retry else attempt)()
         return tries[name]
 
-    results = run_concurrently(take, [(first, second, "ab"), (second, first, "ba")], timeout=30)
+    runs = [(first, second, "ab"), (second, first, "ba")]
+    results = run_concurrently(lambda i: take(*runs[i]), 2, timeout=30)
     stock = sorted(Product.objects.filter(pk__in=[first, second]).values_list("stock", flat=True))
     return results, stock
 
@@ -42,16 +43,16 @@ def opposite_updates(*, retry: bool) -> tuple[list, Counter]:
 def test_postgresql_aborts_one_of_two_opposite_transactions_as_a_deadlock():
     results, stock = opposite_updates(retry=False)
 
-    errors = raised(results)
-    assert len(errors) == 1 and isinstance(errors[0], OperationalError)
-    assert is_conflict(errors[0]) and errors[0].__cause__.sqlstate == "40P01"
+    failed = errors(results)
+    assert len(failed) == 1 and isinstance(failed[0], OperationalError)
+    assert is_conflict(failed[0]) and failed[0].__cause__.sqlstate == "40P01"
     assert stock == [9, 9]  # only the winner's two updates
 
 
 def test_the_deadlock_victim_is_retried_and_both_transactions_commit():
     results, stock = opposite_updates(retry=True)
 
-    assert not raised(results), raised(results)
+    assert not errors(results), errors(results)
     assert sorted(results) == [1, 2]  # the victim ran twice, the winner once
     assert stock == [8, 8]
 

@@ -34,7 +34,11 @@ class CheckoutForm(forms.Form):
         max_length=2,
         help_text="Two letters, like US, GB or DE.",
     )
-    email = forms.CharField(label="Email", max_length=EMAIL_MAX)
+    email = forms.CharField(
+        label="Email",
+        max_length=EMAIL_MAX,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     token = forms.CharField(
         widget=forms.HiddenInput,
         validators=[RegexValidator(TOKEN_PATTERN)],

@@ -20,10 +20,10 @@ def orders_for(owner: Owner) -> QuerySet[Order]:
 
 
 def order_for(owner: Owner, *, order_id: int | None = None, number: str | None = None) -> Order:
-    """One of the owner's orders with its events too. Raises OrderNotFound (404) otherwise."""
+    """One of the owner's orders (related rows prefetched). Raises OrderNotFound (404) otherwise."""
     lookup = {"pk": order_id} if order_id is not None else {"number": number}
     try:
-        return orders_for(owner).prefetch_related("events").get(**lookup)
+        return orders_for(owner).get(**lookup)
     except Order.DoesNotExist:
         raise OrderNotFound() from None
 
@@ -32,8 +32,6 @@ def any_order(*, order_id: int | None = None, number: str | None = None) -> Orde
     """Any order, for staff. Raises OrderNotFound (404) if there is none."""
     lookup = {"pk": order_id} if order_id is not None else {"number": number}
     try:
-        return Order.objects.prefetch_related("lines", "payments", "refunds", "events").get(
-            **lookup
-        )
+        return Order.objects.prefetch_related("lines", "payments", "refunds").get(**lookup)
     except Order.DoesNotExist:
         raise OrderNotFound() from None

@@ -64,7 +64,8 @@ def checkout(request):
                 return redirect("orders:confirmation", result.order.number)
     summary = cart_summary(cart)
     if not summary.lines:
-        messages.info(request, "Your cart is empty.")
+        if request.method == "GET":
+            messages.info(request, "Your cart is empty.")
         return redirect("cart:detail")
     if form is None:
         email = "" if owner.is_guest else owner.user.email

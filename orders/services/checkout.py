@@ -20,6 +20,7 @@ from orders.address import Address, AddressError, email_problem, invalid
 from orders.emails import send_confirmation
 from orders.models import ZERO, Order, OrderEvent, OrderLine
 from orders.ownership import Owner
+from shop.db import retry_on_conflict
 from shop.errors import Conflict, InsufficientStock, ShopError
 from shop.money import to_cents
 
@@ -71,9 +72,7 @@ def checkout(
     if not cart.items:
         raise EmptyCart()
     try:
-        with transaction.atomic():
-            order = _place(cart, owner, address, email, key)
-            transaction.on_commit(partial(send_confirmation, order.pk))
+        order = _place_in_transaction(cart, owner, address, email, key)
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its order.
         if key and (earlier := _earlier(key, address, email)):
@@ -82,6 +81,18 @@ def checkout(
     owner.remember(order, scope)
     cart.reset()
     return CheckoutResult(order, replayed=False)
+
+
+@retry_on_conflict
+def _place_in_transaction(
+    cart: Cart, owner: Owner, address: Address, email: str, key: str | None
+) -> Order:
+    """Place the order in one transaction, rerun whole if PostgreSQL aborts it as a deadlock
+    or serialization victim (shop/db.py)."""
+    with transaction.atomic():
+        order = _place(cart, owner, address, email, key)
+        transaction.on_commit(partial(send_confirmation, order.pk))
+    return order
 
 
 def _clean(owner: Owner, address: Address, email: str | None) -> tuple[Address, str]:

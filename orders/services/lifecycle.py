@@ -92,8 +92,8 @@ def cancel(*, order: Order, actor=None, actor_label: str = "customer", reason: s
     with transaction.atomic():
         _hold(order, Status.CANCELLED)
         move(order, Status.CANCELLED, actor=actor, actor_label=actor_label, note=reason)
+        _give_coupon_back(order)  # the coupon row before product rows, as checkout locks them
         release_stock(order)
-        _give_coupon_back(order)
     return order
 
 
@@ -129,8 +129,8 @@ def expire(*, order: Order, now=None) -> bool:
             note="Reservation expired: the order was not paid in time.",
             data={"reason": "expired"},
         )
+        _give_coupon_back(order)  # the coupon row before product rows, as checkout locks them
         release_stock(order)
-        _give_coupon_back(order)
     return True
 
 

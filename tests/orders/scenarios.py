@@ -17,8 +17,10 @@ from orders.ownership import Owner
 from orders.services.checkout import checkout
 from orders.services.lifecycle import cancel, expire
 from tests.concurrency import run_concurrently
+from tests.conftest import ApiClient
 from tests.factories import CouponFactory, ProductFactory
 from tests.orders.conftest import ADDRESS
+from tests.sessions import put_cart
 
 
 def _shopper_checkout(items: dict[int, int], *, cart_id=None, coupon=None, key=None):
@@ -85,3 +87,14 @@ def cancel_race(cancellers: int = 10) -> dict:
         "product": Product.objects.get(pk=product.pk),
         "order": Order.objects.get(pk=order.pk),
     }
+
+
+def last_unit_over_http(shoppers: int = 10) -> dict:
+    """`shoppers`, each a cookie client with the last unit in its cart, POST /api/checkout."""
+    product = ProductFactory(stock=1)
+    clients = [ApiClient() for _ in range(shoppers)]
+    for client in clients:
+        put_cart(client, {product.pk: 1})
+    body = {"shipping_address": ADDRESS, "email": "racer@example.com"}
+    responses = run_concurrently(lambda i: clients[i].post("/api/checkout", body), shoppers)
+    return {"responses": responses, "product": Product.objects.get(pk=product.pk)}

@@ -342,3 +342,14 @@ def test_token_client_without_cookies_checks_out_and_reads_its_orders(api_client
     assert [o["id"] for o in client.get("/api/orders", **auth).json()] == [response.json()["id"]]
     assert client.get("/api/cart", **auth).json()["items"] == []
     assert client.get(f"/api/orders/{response.json()['id']}").status_code == 404  # no token
+
+
+def test_checkout_request_query_count_is_pinned(api_client, django_assert_num_queries):
+    products = [ProductFactory() for _ in range(3)]
+    put_cart(api_client, {p.pk: 1 for p in products})
+    body = {"shipping_address": ADDRESS, "email": "a@example.com"}
+    # session; savepoint, products, 3 stock updates, order, lines, event, release;
+    # the order read back (order, lines, payments, refunds); session save (3)
+    with django_assert_num_queries(17):
+        response = api_client.post("/api/checkout", body)
+    assert response.status_code == 201

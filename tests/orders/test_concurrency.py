@@ -49,3 +49,12 @@ def test_racing_cancels_and_expiry_give_stock_back_exactly_once():
     assert outcome["order"].status == Order.Status.CANCELLED
     assert outcome["product"].stock == 5
     assert OrderEvent.objects.filter(to_status="cancelled").count() == 1
+
+
+def test_last_unit_over_http_sells_once_and_refuses_the_rest_with_409():
+    outcome = scenarios.last_unit_over_http(shoppers=10)
+    codes = sorted(r.status_code for r in outcome["responses"])
+    assert codes == [201] + [409] * 9
+    refused = [r.json()["error"] for r in outcome["responses"] if r.status_code == 409]
+    assert {e["code"] for e in refused} == {"insufficient_stock"}
+    assert outcome["product"].stock == 0 and Order.objects.count() == 1

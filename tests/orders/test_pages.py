@@ -84,8 +84,8 @@ def test_field_errors_are_shown_next_to_the_fields(client):
     response = client.post("/orders/checkout/", bad)
     page = response.content.decode()
     assert response.status_code == 200
-    assert 'id="id_street-error"' in page and 'id="id_country-error"' in page
-    assert 'id="id_email-error"' in page
+    assert 'id="id_street_error"' in page and 'id="id_country_error"' in page
+    assert 'id="id_email_error"' in page
     assert Order.objects.count() == 0 and Product.objects.get(pk=product.pk).stock == 5
 
 

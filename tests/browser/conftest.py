@@ -4,7 +4,8 @@ Every test gets a fresh demo catalog (load_demo) in the test database, served by
 pytest-django's live server on a free 127.0.0.1 port, and pages from a headless Chromium
 (one browser per run; each page lives in its own context: cookies are never shared).
 A test fails if any page it opened logged a console error, threw, violated the
-Content-Security-Policy, or broke the accessibility basics of guards.js.
+Content-Security-Policy, failed to load a subresource, or (storefront pages; the admin is
+Django's own markup) broke the accessibility basics of guards.js.
 """
 
 import io
@@ -34,6 +35,7 @@ GUARDS_JS = (Path(__file__).with_name("guards.js")).read_text()
 INIT_SCRIPT = f"""(() => {{
   const problems = {GUARDS_JS};
   document.addEventListener("DOMContentLoaded", () => {{
+    if (location.pathname.startsWith("/admin/")) return;  // Django's own markup
     for (const problem of problems()) console.error("a11y: " + problem);
   }});
   document.addEventListener("securitypolicyviolation", (e) => {{
@@ -99,6 +101,7 @@ class ConsoleGuard:
         page.on("console", lambda message: self._console(page, message))
         page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: uncaught {exc}"))
         page.on("requestfailed", self._request_failed)
+        page.on("response", self._response)
 
     def allow(self, pattern: str) -> None:
         """Accept console errors matching `pattern` (e.g. the 404 page's own status)."""
@@ -109,7 +112,12 @@ class ConsoleGuard:
             self.errors.append(f"{page.url}: {message.text}")
 
     def _request_failed(self, request) -> None:
-        self.errors.append(f"{request.url}: request failed ({request.failure})")
+        if request.failure != "net::ERR_ABORTED":  # cancelled by the next navigation
+            self.errors.append(f"{request.url}: request failed ({request.failure})")
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.errors.append(f"{response.url}: HTTP {response.status} for a subresource")
 
     def unexpected(self) -> list[str]:
         return [e for e in self.errors if not any(p.search(e) for p in self.allowed)]

@@ -17,6 +17,10 @@ PRODUCTION = {
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
+    # As in the README; `check --deploy` opens no connection, so nothing needs to listen.
+    "DATABASE_URL": "postgres://shop:secret@127.0.0.1:5432/shop",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
 }
 # Variables a developer's shell (or .env) may set that must not leak into "production".
 UNSET = {

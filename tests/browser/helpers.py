@@ -54,6 +54,11 @@ def tab_to(page: Page, locator, limit: int = 60) -> None:
         page.keyboard.press("Tab")
         if locator.evaluate("(el) => el === document.activeElement"):
             expect(locator).to_be_focused()
+            ring = locator.evaluate(
+                "(el) => { const s = getComputedStyle(el);"
+                " return s.outlineStyle !== 'none' || s.boxShadow !== 'none'; }"
+            )
+            assert ring, f"{locator} has no visible focus indicator"
             return
     raise AssertionError(f"{locator} is not reachable with Tab")
 

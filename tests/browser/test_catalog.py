@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Product
-from tests.browser.helpers import assert_images_loaded, money, shot, tab_to
+from tests.browser.helpers import SHOTS, assert_images_loaded, money, shot, tab_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -88,6 +88,7 @@ def test_product_page_shows_price_stock_image_and_a_keyboard_reachable_buy_butto
     page.keyboard.type("2")
     add = page.get_by_role("button", name="Add to cart")
     tab_to(page, add)
+    page.screenshot(path=SHOTS / "keyboard-focus-desktop.png")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Added 2 × Sourdough loaf to your cart.")).to_be_visible()
     expect(page.get_by_test_id("cart-count")).to_have_text("2")

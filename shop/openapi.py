@@ -46,6 +46,7 @@ RESPONSES = {
     409: ("Conflict", "The request conflicts with the current state."),
     413: ("PayloadTooLarge", "The body is larger than 1 MB."),
     415: ("UnsupportedMediaType", "The body is not sent as application/json."),
+    422: ("UnprocessableEntity", "The Idempotency-Key was already used for another request."),
     429: ("TooManyRequests", "Too many failed attempts; retry after `Retry-After` seconds."),
     502: ("BadGateway", "The payment processor failed; nothing was charged."),
     504: ("GatewayTimeout", "The payment processor did not answer in time."),
@@ -68,11 +69,11 @@ ERRORS = {
     "DELETE /api/cart/items/{}": set(),
     "POST /api/cart/coupon": {429},
     "DELETE /api/cart/coupon": set(),
-    "POST /api/checkout": {409},
+    "POST /api/checkout": {409, 422},
     "GET /api/orders": set(),
     "GET /api/orders/{}": set(),
-    "POST /api/orders/{}/pay": {402, 409, 429, 502, 504},
-    "POST /api/orders/{}/refund": {409, 502, 504},
+    "POST /api/orders/{}/pay": {402, 409, 422, 429, 502, 504},
+    "POST /api/orders/{}/refund": {403, 409, 422, 502, 504},
     "POST /api/orders/{}/cancel": {409, 502, 504},
     "POST /api/orders/{}/ship": {409},
     "POST /api/auth/login": {429},
@@ -90,8 +91,16 @@ STAFF = {
     "POST /api/orders/{}/ship",
 }
 
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when the answer repeats an earlier request with the same key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
 # Response headers, per operation and status.
 HEADERS = {
+    ("POST /api/checkout", "201"): REPLAYED,
     ("GET /api/products", "200"): {
         "X-Total-Count": {
             "description": "How many products match, over all pages.",
@@ -105,12 +114,56 @@ HEADERS = {
     },
 }
 
+# Operations that take an `Idempotency-Key` header (orders/api.py idempotency_key()).
+IDEMPOTENT = {"POST /api/checkout", "POST /api/orders/{}/pay", "POST /api/orders/{}/refund"}
 IDEMPOTENCY_KEY = {
     "in": "header",
     "name": "Idempotency-Key",
     "required": False,
-    "description": "Retrying with the same key never charges twice.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "A retry with the same key gets the first answer; nothing happens twice. "
+    "Reusing a key for a different request is a 422.",
+    "schema": {"type": "string", "pattern": "^[!-~]{1,255}$"},
+}
+
+# JSON bodies of 2xx answers whose endpoint declares no response schema.
+BODIES = {
+    ("POST /api/auth/logout", "200"): {
+        "type": "object",
+        "required": ["detail"],
+        "properties": {"detail": {"type": "string"}},
+    },
+}
+
+# Stateful links (schemathesis follows them): (operation, status) -> name -> (target
+# operation, where the target's path parameter comes from in the answer).
+ORDER_ID = "$response.body#/id"
+LINKS = {
+    ("POST /api/checkout", "201"): {
+        "GetOrder": ("GET /api/orders/{}", ORDER_ID),
+        "PayOrder": ("POST /api/orders/{}/pay", ORDER_ID),
+        "CancelOrder": ("POST /api/orders/{}/cancel", ORDER_ID),
+    },
+    ("POST /api/orders/{}/pay", "200"): {
+        "RefundOrder": ("POST /api/orders/{}/refund", ORDER_ID),
+        "ShipOrder": ("POST /api/orders/{}/ship", ORDER_ID),
+        "CancelPaidOrder": ("POST /api/orders/{}/cancel", ORDER_ID),
+    },
+    ("POST /api/orders/{}/refund", "200"): {
+        "RefundAgain": ("POST /api/orders/{}/refund", ORDER_ID),
+    },
+    ("GET /api/products", "200"): {
+        "GetFirstProduct": ("GET /api/products/{}", "$response.body#/0/id"),
+        "GetFirstStock": ("GET /api/products/{}/stock", "$response.body#/0/id"),
+    },
+    ("POST /api/products", "201"): {
+        "GetNewProduct": ("GET /api/products/{}", "$response.body#/id"),
+        "PatchNewProduct": ("PATCH /api/products/{}", "$response.body#/id"),
+        "DeleteNewProduct": ("DELETE /api/products/{}", "$response.body#/id"),
+    },
+    ("POST /api/cart/items", "200"): {
+        "SetFirstLine": ("PATCH /api/cart/items/{}", "$response.body#/items/0/product_id"),
+        "RemoveFirstLine": ("DELETE /api/cart/items/{}", "$response.body#/items/0/product_id"),
+    },
 }
 
 
@@ -141,17 +194,38 @@ def complete(schema: dict) -> dict:
         "bearerAuth": {"type": "http", "scheme": "bearer"},
     }
     schema["security"] = [{}, {"cookieAuth": []}, {"bearerAuth": []}]
-    for path, item in schema.get("paths", {}).items():
-        for method, operation in item.items():
-            if method in UNSAFE | {"get"}:
-                _complete_operation(operation_key(method, path), method, operation)
+    operations = {
+        operation_key(method, path): (path, method, operation)
+        for path, item in schema.get("paths", {}).items()
+        for method, operation in item.items()
+        if method in UNSAFE | {"get"}
+    }
+    for key, (_path, method, operation) in operations.items():
+        _complete_operation(key, method, operation)
+    for (key, status), links in LINKS.items():
+        if key in operations and status in operations[key][2]["responses"]:
+            response = operations[key][2]["responses"][status]
+            response["links"] = _links(links, operations)
     return schema
+
+
+def _links(links: dict, operations: dict) -> dict:
+    result = {}
+    for name, (target, expression) in links.items():
+        if target in operations:
+            path, _method, operation = operations[target]
+            parameter = re.search(r"{([^}]+)}", path).group(1)
+            result[name] = {
+                "operationId": operation["operationId"],
+                "parameters": {parameter: expression},
+            }
+    return result
 
 
 def _complete_operation(key: str, method: str, operation: dict) -> None:
     if key in SIGNED_IN | STAFF:
         operation["security"] = [{"cookieAuth": []}, {"bearerAuth": []}]
-    if key.endswith("/pay"):
+    if key in IDEMPOTENT:
         names = {p["name"].lower() for p in operation.setdefault("parameters", [])}
         if "idempotency-key" not in names:
             operation["parameters"].append(IDEMPOTENCY_KEY)
@@ -159,6 +233,8 @@ def _complete_operation(key: str, method: str, operation: dict) -> None:
     operation["responses"] = responses
     for status, headers in ((s, h) for (k, s), h in HEADERS.items() if k == key):
         responses[status].setdefault("headers", {}).update(headers)
+    for status, body in ((s, b) for (k, s), b in BODIES.items() if k == key):
+        responses[status].setdefault("content", {"application/json": {"schema": body}})
     statuses = _generic_statuses(key, method, operation) | ERRORS.get(key, set())
     for status in sorted(statuses):
         responses.setdefault(

@@ -1,0 +1,303 @@
+"""The served OpenAPI document is exact: every endpoint's real answers match it."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.cache import cache
+
+from shop.openapi import ERRORS, RESPONSES, operation_key
+from tests.api.contract import Contract, served_document
+from tests.conftest import ApiClient, token_client_for
+from tests.factories import CategoryFactory, CouponFactory, ProductFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = {
+    "name": "Ada",
+    "street": "1 Main St",
+    "city": "Springfield",
+    "zip": "12345",
+    "country": "US",
+}
+CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvv": "123"}
+
+
+@pytest.fixture
+def contract():
+    return Contract(served_document())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+class Caller:
+    """Calls an operation by its documented path and checks the answer against the document."""
+
+    def __init__(self, contract: Contract):
+        self.contract = contract
+
+    def __call__(self, client, method, template, body=None, *, status, raw=None, **kwargs):
+        params = {k: v for k, v in kwargs.items() if k != "headers"}
+        path = template.format(**params)
+        extra = {"headers": kwargs["headers"]} if "headers" in kwargs else {}
+        send = getattr(client, method.lower())
+        if raw is not None:
+            response = send(path, raw[0], content_type=raw[1], **extra)
+        elif body is None:
+            response = send(path, **extra)
+        else:
+            response = send(path, json.dumps(body), content_type="application/json", **extra)
+        assert response.status_code == status, (method, path, response.content)
+        self.contract.check(method, template, response)
+        return response
+
+
+def test_every_endpoint_answers_as_documented(contract, settings):
+    settings.COUPON_FAILURE_LIMIT = 2
+    settings.PAYMENT_FAILURE_LIMIT = 2
+    settings.LOGIN_THROTTLE_PER_ACCOUNT = 2
+    call = Caller(contract)
+    guest, other = ApiClient(), ApiClient()
+    staff = StaffFactory()
+    boss = token_client_for(staff)
+    fruit = CategoryFactory(slug="fruit")
+    apple = ProductFactory(sku="apple", price=Decimal("0.50"), stock=50, category=fruit)
+    ProductFactory.create_batch(3, category=fruit)
+    CouponFactory(code="SAVE10")
+
+    # Catalog.
+    listed = call(guest, "GET", "/api/products", status=200)
+    assert listed["X-Total-Count"] == "4" and "Link" not in listed
+    response = guest.get("/api/products?page_size=2&page=2")
+    contract.check("GET", "/api/products", response)
+    assert 'rel="prev"' in response["Link"]
+    contract.check("GET", "/api/products", guest.get("/api/products?page=0"))
+    call(guest, "GET", "/api/products/{product_id}", status=200, product_id=apple.pk)
+    call(guest, "GET", "/api/products/{product_id}", status=404, product_id=99999)
+    call(guest, "GET", "/api/products/{product_id}", status=400, product_id=2**31)
+    call(guest, "GET", "/api/products/{product_id}/stock", status=200, product_id=apple.pk)
+    call(guest, "GET", "/api/products/{product_id}/stock", status=404, product_id=99999)
+    call(guest, "GET", "/api/categories", status=200)
+    call(guest, "GET", "/api/categories", status=401, headers={"Authorization": "Bearer nope"})
+    new = {"sku": "kiwi", "name": "Kiwi", "price": "1.25", "stock": 5, "category": "fruit"}
+    call(guest, "POST", "/api/products", new, status=403)
+    kiwi = call(boss, "POST", "/api/products", new, status=201).json()
+    call(boss, "POST", "/api/products", new, status=409)
+    call(boss, "POST", "/api/products", {**new, "price": 1.234}, status=400)
+    call(boss, "POST", "/api/products", status=415, raw=("sku=kiwi", "text/plain"))
+    call(
+        boss, "POST", "/api/products", status=413, raw=("x" * (1024 * 1024 + 1), "application/json")
+    )
+    call(
+        boss, "PATCH", "/api/products/{product_id}", {"stock": 7}, status=200, product_id=kiwi["id"]
+    )
+    call(
+        boss,
+        "PATCH",
+        "/api/products/{product_id}",
+        {"sku": "apple"},
+        status=409,
+        product_id=kiwi["id"],
+    )
+    call(boss, "PATCH", "/api/products/{product_id}", {"stock": 1}, status=404, product_id=99999)
+    call(boss, "DELETE", "/api/products/{product_id}", status=204, product_id=kiwi["id"])
+    call(guest, "DELETE", "/api/products/{product_id}", status=403, product_id=apple.pk)
+
+    # Cart.
+    call(guest, "GET", "/api/cart", status=200)
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 2}, status=200)
+    call(guest, "POST", "/api/cart/items", {"sku": "nope"}, status=404)
+    call(guest, "POST", "/api/cart/items", {"product_id": apple.pk, "quantity": 60}, status=409)
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 0}, status=400)
+    call(
+        guest,
+        "POST",
+        "/api/cart/items",
+        {"sku": "apple"},
+        status=403,
+        headers={"Origin": "https://evil.example"},
+    )
+    line = "/api/cart/items/{product_id}"
+    call(guest, "PATCH", line, {"quantity": 3}, status=200, product_id=apple.pk)
+    call(guest, "PATCH", line, {"quantity": 60}, status=409, product_id=apple.pk)
+    call(guest, "PATCH", line, {"quantity": 1}, status=404, product_id=99999)
+    call(guest, "DELETE", line, status=200, product_id=apple.pk)
+    call(guest, "DELETE", line, status=404, product_id=apple.pk)
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 40}, status=200)
+    call(guest, "DELETE", "/api/cart/items", status=200)
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 40}, status=200)
+    call(guest, "POST", "/api/cart/coupon", {"code": "SAVE10"}, status=200)
+    call(guest, "DELETE", "/api/cart/coupon", status=200)
+    call(other, "POST", "/api/cart/coupon", {"code": "WRONG"}, status=400)
+    call(other, "POST", "/api/cart/coupon", {"code": "WRONG"}, status=400)
+    call(other, "POST", "/api/cart/coupon", {"code": "SAVE10"}, status=429)
+
+    # Checkout and orders.
+    checkout = {"shipping_address": ADDRESS, "email": "guest@example.com"}
+    call(other, "POST", "/api/checkout", checkout, status=400)  # empty cart
+    key = {"Idempotency-Key": "checkout-1"}
+    order = call(guest, "POST", "/api/checkout", checkout, status=201, headers=key).json()
+    replay = call(guest, "POST", "/api/checkout", checkout, status=201, headers=key)
+    assert replay["Idempotent-Replayed"] == "true"
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 1}, status=200)
+    call(
+        guest,
+        "POST",
+        "/api/checkout",
+        {**checkout, "email": "x@example.com"},
+        status=422,
+        headers=key,
+    )
+    apple.stock = 0
+    apple.save()
+    call(guest, "POST", "/api/checkout", checkout, status=409)
+    call(guest, "GET", "/api/orders", status=200)
+    one = "/api/orders/{order_id}"
+    call(guest, "GET", one, status=200, order_id=order["id"])
+    call(other, "GET", one, status=404, order_id=order["id"])
+
+    pay = one + "/pay"
+    declined = {"method": "credit_card", "card": {**CARD, "number": "4000000000000002"}}
+    call(guest, "POST", pay, declined, status=402, order_id=order["id"])
+    call(
+        guest,
+        "POST",
+        pay,
+        {"method": "credit_card", "card": {**CARD, "cvv": "x"}},
+        status=400,
+        order_id=order["id"],
+    )
+    call(guest, "POST", pay, declined, status=429, order_id=order["id"])
+    cache.clear()
+    failing = {"method": "credit_card", "card": {**CARD, "number": "4000000000000119"}}
+    call(guest, "POST", pay, failing, status=502, order_id=order["id"])
+    good = {"method": "credit_card", "card": CARD}
+    call(
+        guest,
+        "POST",
+        pay,
+        good,
+        status=200,
+        order_id=order["id"],
+        headers={"Idempotency-Key": "pay-1"},
+    )
+    other_card = {"method": "credit_card", "card": {**CARD, "number": "5555555555554444"}}
+    pay_1 = {"Idempotency-Key": "pay-1"}
+    call(guest, "POST", pay, other_card, status=422, order_id=order["id"], headers=pay_1)
+    call(guest, "POST", pay, good, status=409, order_id=order["id"])
+
+    refund = one + "/refund"
+    call(guest, "POST", refund, {"amount": "1.00"}, status=200, order_id=order["id"])
+    call(guest, "POST", refund, {"amount": "9999.00"}, status=409, order_id=order["id"])
+    call(guest, "POST", refund, {"amount": 1.001}, status=400, order_id=order["id"])
+    call(guest, "POST", refund, {}, status=200, order_id=order["id"])
+    call(guest, "POST", one + "/cancel", {}, status=409, order_id=order["id"])
+    call(guest, "POST", one + "/ship", status=403, order_id=order["id"])
+    call(boss, "POST", one + "/ship", status=409, order_id=order["id"])
+
+    # A second order: paid then shipped; a third: cancelled while pending.
+    apple.stock = 100
+    apple.save()
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 1}, status=200)
+    second = call(guest, "POST", "/api/checkout", checkout, status=201).json()
+    call(guest, "POST", pay, good, status=200, order_id=second["id"])
+    call(boss, "POST", one + "/ship", status=200, order_id=second["id"])
+    call(guest, "POST", refund, {}, status=403, order_id=second["id"])
+    call(boss, "POST", one + "/ship", status=404, order_id=99999)
+    call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 1}, status=200)
+    third = call(guest, "POST", "/api/checkout", checkout, status=201).json()
+    call(guest, "POST", refund, {}, status=409, order_id=third["id"])  # not paid
+    call(
+        guest,
+        "POST",
+        one + "/cancel",
+        {"reason": "changed my mind"},
+        status=200,
+        order_id=third["id"],
+    )
+    call(guest, "POST", one + "/cancel", {"reason": "a\x00"}, status=400, order_id=third["id"])
+
+    # Accounts.
+    creds = {"email": "new@example.com", "password": "a-Long-enough-passphrase-7"}
+    call(guest, "POST", "/api/auth/register", creds, status=201)
+    call(guest, "POST", "/api/auth/register", creds, status=400)
+    call(guest, "GET", "/api/auth/me", status=401)
+    token = call(guest, "POST", "/api/auth/login", creds, status=200).json()["access_token"]
+    call(guest, "GET", "/api/auth/me", status=200)
+    bearer = {"Authorization": f"Bearer {token}"}
+    call(other, "GET", "/api/auth/me", status=200, headers=bearer)
+    call(guest, "POST", "/api/auth/logout", status=200)
+    call(other, "GET", "/api/auth/me", status=401, headers=bearer)  # revoked everywhere
+    wrong = {**creds, "password": "wrong"}
+    call(other, "POST", "/api/auth/login", wrong, status=401)
+    call(other, "POST", "/api/auth/login", wrong, status=401)
+    call(other, "POST", "/api/auth/login", wrong, status=429)
+
+    assert contract.checked == contract.operations()
+
+
+def test_the_error_table_names_exactly_the_served_operations(contract):
+    served = {operation_key(method, path) for method, path in contract.operations()}
+    assert served == set(ERRORS)
+
+
+def test_every_operation_documents_its_errors_with_the_envelope(contract):
+    for method, path in contract.operations():
+        operation = contract.document["paths"][path][method.lower()]
+        statuses = {int(s) for s in operation["responses"]}
+        assert 401 in statuses  # a bad Authorization header, anywhere
+        if operation.get("requestBody"):
+            assert {400, 413, 415} <= statuses, (method, path)
+        if "{" in path:
+            assert {400, 404} <= statuses, (method, path)
+        if method != "GET":
+            assert 403 in statuses, (method, path)
+        for status in statuses - {200, 201, 204}:
+            assert status in RESPONSES
+            schema = contract.resolve(operation["responses"][str(status)])["content"]
+            assert schema["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_the_document_describes_auth_pagination_idempotency_and_links(contract):
+    doc = contract.document
+    schemes = doc["components"]["securitySchemes"]
+    assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer"}
+    assert doc["paths"]["/api/auth/me"]["get"]["security"] == [
+        {"cookieAuth": []},
+        {"bearerAuth": []},
+    ]
+    listed = doc["paths"]["/api/products"]["get"]["responses"]["200"]
+    assert listed["content"]["application/json"]["schema"]["type"] == "array"
+    assert set(listed["headers"]) == {"Link", "X-Total-Count"}
+    assert listed["headers"]["X-Total-Count"]["required"] is True
+    for path in ["/api/checkout", "/api/orders/{order_id}/pay", "/api/orders/{order_id}/refund"]:
+        names = [p["name"] for p in doc["paths"][path]["post"]["parameters"] if p["in"] == "header"]
+        assert names == ["Idempotency-Key"]
+    retry = doc["components"]["responses"]["TooManyRequests"]["headers"]["Retry-After"]
+    assert retry["required"] is True
+    operation_ids = {op["operationId"] for item in doc["paths"].values() for op in item.values()}
+    links = doc["paths"]["/api/checkout"]["post"]["responses"]["201"]["links"]
+    assert {"GetOrder", "PayOrder", "CancelOrder"} <= set(links)
+    pay_links = doc["paths"]["/api/orders/{order_id}/pay"]["post"]["responses"]["200"]["links"]
+    assert pay_links["RefundOrder"]["parameters"] == {"order_id": "$response.body#/id"}
+    for item in doc["paths"].values():
+        for op in item.values():
+            for response in op["responses"].values():
+                for link in response.get("links", {}).values():
+                    assert link["operationId"] in operation_ids
+
+
+def test_request_limits_are_in_the_document(contract):
+    schemas = contract.document["components"]["schemas"]
+    quantity = schemas["AddItemIn"]["properties"]["quantity"]
+    assert (quantity["minimum"], quantity["maximum"]) == (1, 99)
+    code = schemas["CouponIn"]["properties"]["code"]
+    assert code["maxLength"] == 32 and code["pattern"] == r"^[^\x00-\x1f\x7f]*$"
+    price = schemas["ProductIn"]["properties"]["price"]["anyOf"]
+    assert price[0]["exclusiveMinimum"] == 0 and price[1]["type"] == "string"

@@ -74,7 +74,7 @@ def get_order(request, order_id: Id):
 def cancel_order(request, order_id: Id, body: CancelIn = None):
     """Cancel and restock; a paid order is refunded in full first."""
     owner = Owner.of(request)
-    order = owned_order(request, order_id)
+    order = selectors.order_for(owner, order_id=order_id)  # a due order is cancelled as asked
     cancel(
         order=order,
         actor=owner.user,

@@ -18,14 +18,14 @@ from orders.services.lifecycle import ALLOWED, cancel, expire_if_due, expire_sta
 from shop.errors import ShopError
 
 
-def _owned(request, number: str) -> Order:
+def _owned(request, number: str, *, lazy_expiry: bool = True) -> Order:
     """The caller's order (404 otherwise), expired first if its reservation ran out."""
     owner = Owner.of(request)
     try:
         order = selectors.order_for(owner, number=number)
     except selectors.OrderNotFound:
         raise Http404("No such order.") from None
-    if expire_if_due(order=order):
+    if lazy_expiry and expire_if_due(order=order):
         order = selectors.order_for(owner, number=number)
     return order
 
@@ -103,7 +103,7 @@ def _pay_url(order: Order) -> str | None:
 
 @require_POST
 def cancel_order(request, number: str):
-    order = _owned(request, number)
+    order = _owned(request, number, lazy_expiry=False)  # a due order is cancelled as asked
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, next(iter(form.errors.values()))[0])

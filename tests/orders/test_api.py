@@ -353,3 +353,13 @@ def test_checkout_request_query_count_is_pinned(api_client, django_assert_num_qu
     with django_assert_num_queries(17):
         response = api_client.post("/api/checkout", body)
     assert response.status_code == 201
+
+
+def test_cancelling_an_order_past_its_reservation_cancels_it_as_asked(api_client):
+    product = ProductFactory(stock=4)
+    created = api_checkout(api_client, {product: 3}).json()
+    Order.objects.filter(pk=created["id"]).update(expires_at=timezone.now())
+    response = api_client.post(f"/api/orders/{created['id']}/cancel", {"reason": "too slow"})
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert Order.objects.get(pk=created["id"]).events.latest("id").note == "too slow"
+    assert stock(product) == 4

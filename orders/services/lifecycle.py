@@ -17,7 +17,7 @@ Status = Order.Status
 REFUND_FIRST = {Status.PAID, Status.PARTIALLY_REFUNDED}
 
 
-class PaymentInProgress(Conflict):
+class OrderBusy(Conflict):
     message = "A payment or refund of this order is under way; try again in a moment."
 
 
@@ -51,7 +51,7 @@ def _give_coupon_back(order: Order) -> None:
 def _hold(order: Order, to: str, **conditions) -> None:
     """Lock the order row (on PostgreSQL) if it may move to `to` with no payment in flight.
 
-    Raises PaymentInProgress or IllegalTransition. The conditional UPDATE re-checks the
+    Raises OrderBusy or IllegalTransition. The conditional UPDATE re-checks the
     row after any concurrent writer commits, so a charge claimed meanwhile is never missed.
     """
     rows = Order.objects.filter(
@@ -61,7 +61,7 @@ def _hold(order: Order, to: str, **conditions) -> None:
         order.refresh_from_db()
         if order.status not in ALLOWED[to]:
             raise IllegalTransition(order, to)
-        raise PaymentInProgress(code=IllegalTransition(order, to).code)
+        raise OrderBusy(code=IllegalTransition(order, to).code)
 
 
 def _refund_before_cancel(order: Order, actor, actor_label: str, reason: str) -> None:

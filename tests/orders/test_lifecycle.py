@@ -11,7 +11,7 @@ from cart.models import Coupon
 from catalog.models import Product
 from orders.models import Order, OrderLine
 from orders.services.lifecycle import (
-    PaymentInProgress,
+    OrderBusy,
     cancel,
     expire,
     expire_if_due,
@@ -109,7 +109,7 @@ def test_pending_order_with_a_payment_in_flight_cannot_be_cancelled():
     product = ProductFactory(stock=5)
     order = place({product: 1})
     Order.objects.filter(pk=order.pk).update(payment_claim="pay-123")
-    with pytest.raises(PaymentInProgress) as caught:
+    with pytest.raises(OrderBusy) as caught:
         cancel(order=order)
     assert (caught.value.status, caught.value.code) == (409, "cannot_cancel")
     assert Order.objects.get(pk=order.pk).status == Status.PENDING and stock(product) == 4
@@ -159,7 +159,7 @@ def test_ship_refuses_orders_that_are_not_paid(status):
 def test_ship_waits_out_a_refund_in_flight():
     order = paid(place({ProductFactory(): 1}))
     Order.objects.filter(pk=order.pk).update(amount_refunded=order.total)  # reserved by a refund
-    with pytest.raises(PaymentInProgress):
+    with pytest.raises(OrderBusy):
         ship(order=order)
     assert Order.objects.get(pk=order.pk).status == Status.PAID
 

@@ -49,7 +49,12 @@ test-browser: venv
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update && $$SUDO env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y --no-install-recommends chromium fonts-liberation; }
-	$(TEST_ENV) $(BIN)/pytest -m browser $(ARGS)
+	$(TEST_ENV) $(BIN)/pytest -m browser tests/browser $(ARGS)
+
+# Schemathesis against a live gunicorn of the shop (DEBUG=0, scratch SQLite with the demo data,
+# free loopback port, stopped by PID): zero failures, fixed seed, bounded examples.
+test-api-fuzz: venv
+	$(BIN)/python -m tests.api.fuzz $(ARGS)
 
 # Shop vs bare-Django reference under gunicorn + wrk (docs/PERFORMANCE.md); knobs: BENCH_SECONDS,
 # BENCH_WARMUP, BENCH_REPS, BENCH_CONNECTIONS, BENCH_CASES, BENCH_DOCS=1 (rewrite the docs table).

@@ -1,7 +1,5 @@
 """Order test helpers: place orders through the real checkout; pay through the state machine."""
 
-import pytest
-
 from cart.cart import Cart
 from orders.address import Address
 from orders.models import Order
@@ -47,8 +45,3 @@ def api_checkout(client, items: dict, *, coupon=None, email="guest@example.com",
     if email is not None:
         body["email"] = email
     return client.post("/api/checkout", body, **headers)
-
-
-@pytest.fixture
-def guest_client(api_client):
-    return api_client

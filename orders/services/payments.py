@@ -80,8 +80,10 @@ def _pay(order: Order, card: dict, idempotency_key, actor, actor_label: str) -> 
 
 def _pay_once(order: Order, details, key, print_: str, actor, actor_label: str) -> Order:
     _ensure_payable(order)
-    if order.payment_claim and _resolve_claim(order):
-        return order
+    if order.payment_claim:
+        if _resolve_claim(order):
+            return order
+        _ensure_payable(order)
     if order.total <= 0:
         return _pay_nothing(order, actor, actor_label)
     payment = _claim(order, details, key, print_)
@@ -116,7 +118,8 @@ def _ensure_payable(order: Order) -> None:
             f"Order {order.number} is {order.get_status_display().lower()}.",
             status_now=order.status,
         )
-    if order.expires_at <= timezone.now():
+    # A claimed order first settles the payment in flight, which may have charged in time.
+    if not order.payment_claim and order.expires_at <= timezone.now():
         expire_if_due(order=order)  # lazily cancel it and give its stock back
         raise OrderExpired()
 

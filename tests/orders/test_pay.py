@@ -138,6 +138,14 @@ def test_retry_after_a_lost_reply_finishes_the_first_charge_even_with_another_ca
     assert GatewayCharge.objects.count() == 1
 
 
+def test_a_lost_reply_still_finishes_after_the_reservation_ran_out(api_client, order_id):
+    pay(api_client, order_id, LOST_REPLY)
+    Order.objects.filter(pk=order_id).update(expires_at=timezone.now() - timedelta(minutes=1))
+    retry = pay(api_client, order_id)
+    assert retry.status_code == 200 and retry.json()["status"] == "paid"
+    assert GatewayCharge.objects.count() == 1
+
+
 def test_reconcile_payments_finishes_a_lost_reply(api_client, order_id, capsys):
     pay(api_client, order_id, LOST_REPLY)
     call_command("reconcile_payments")

@@ -127,3 +127,14 @@ def test_posts_need_the_csrf_token(api_client, order):
     data = {"number": GOOD, "exp_month": "12", "exp_year": str(NEXT_YEAR), "cvv": "123"}
     response = browser.post(url(order), {**data, "token": "x" * 32})
     assert response.status_code == 403 and not Payment.objects.exists()
+
+
+def test_the_order_page_lists_payments_and_refunds(shopper, api_client, order):
+    submit(shopper, order, DECLINED)
+    submit(shopper, order, GOOD)
+    api_client.post(f"/api/orders/{order.pk}/refund", {"amount": "2.00", "reason": "Bruised"})
+    html = shopper.get(f"/orders/{order.number}/").content.decode()
+    assert 'data-testid="payments"' in html
+    assert "Declined" in html and "Succeeded" in html and "•••• 4242" in html
+    assert "Refund: Bruised" in html and "−2.00 USD" in html
+    assert url(order) not in html  # paid: no "Pay now" any more

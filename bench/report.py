@@ -16,7 +16,8 @@ def progress_line(r: dict) -> str:
     rps = r["requests"] / (r["duration_us"] / 1e6)
     return (
         f"  {r['case']:<12} {r['app']:<4} c={r['conns']:<3} rep={r['rep']} "
-        f"{rps:8.0f} req/s  p99 {r['p99_us'] / 1000:6.1f} ms  errors {_errors(r)}"
+        f"{rps:8.0f} req/s  p99 {r['p99_us'] / 1000:6.1f} ms  errors {_errors(r)}  "
+        f"(other processes: {r['other_cores']:.1f} cores)"
     )
 
 
@@ -232,11 +233,13 @@ def _fmt_app(s: dict | None) -> tuple[str, str, str, str, str]:
 
 def table(results: dict) -> str:
     m = results["meta"]
+    other = sorted(r["other_cores"] for r in results["runs"]) or [0.0]
     lines = [
         f"Run {m['date']} at {m['commit']} on {m['cpu']}; Python {m['python']}, Django "
         f"{m['django']}, gunicorn {m['gunicorn']} (2 sync workers), SQLite WAL; "
         f"{m['reps']} × {m['seconds']:g} s per case and connection count, after "
-        f"{m['warmup']:g} s of warm-up.",
+        f"{m['warmup']:g} s of warm-up. CPU taken by other processes during the runs: median "
+        f"{statistics.median(other):.2f} cores, max {other[-1]:.2f} (near 0 on a quiet machine).",
         "",
         "| case | conns | shop req/s median (min–max) | ref req/s median (min–max) | shop/ref "
         "| p50 / p99 ms shop | p50 / p99 ms ref | CPU ms/req shop | CPU ms/req ref "

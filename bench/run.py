@@ -3,14 +3,16 @@
 Environment knobs (defaults in brackets): BENCH_SECONDS [10] per measured run,
 BENCH_WARMUP [2] seconds per case before measuring, BENCH_REPS [3], BENCH_CONNECTIONS
 ["8 32"], BENCH_CASES [all] (comma-separated case keys), BENCH_DOCS [0] (1: rewrite the
-table in docs/PERFORMANCE.md), BENCH_KEEP [0] (1: keep the scratch directory).
+table in docs/PERFORMANCE.md), BENCH_KEEP [0] (1: keep the scratch directory), BENCH_MEMORY
+[1] (0: skip the 20,000-request memory check).
 `python -m bench.run --profile` profiles the shop's cases with cProfile instead.
-A quick smoke run: BENCH_SECONDS=1 BENCH_WARMUP=1 BENCH_REPS=1 BENCH_CONNECTIONS=8.
+A quick smoke run: BENCH_SECONDS=1 BENCH_WARMUP=1 BENCH_REPS=1 BENCH_CONNECTIONS=8 BENCH_MEMORY=0.
 """
 
 import http.client
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -27,6 +29,7 @@ LUA = Path(__file__).with_name("session.lua")
 RESULTS = Path(__file__).with_name("results")
 CART_LINES = 20
 MEMORY_EARLY, MEMORY_LATE = 2_000, 20_000
+CLK = os.sysconf("SC_CLK_TCK")
 COUNTED = ("requests", "statements", "transaction", "product")
 
 
@@ -72,6 +75,7 @@ def config() -> dict:
         "cases": [c for c in CASES if not wanted or c.key in wanted.split(",")],
         "docs": os.environ.get("BENCH_DOCS") == "1",
         "keep": os.environ.get("BENCH_KEEP") == "1",
+        "memory": os.environ.get("BENCH_MEMORY", "1") == "1",
     }
 
 
@@ -98,20 +102,36 @@ def wrk(binary: str, server: Server, args: tuple, conns: int, seconds: float) ->
     raise RuntimeError(f"wrk printed no result:\n{out.stdout}\n{out.stderr}")
 
 
+def machine_busy_ticks() -> int:
+    """Clock ticks all CPUs spent busy (not idle, not waiting for I/O) since boot."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields) - fields[3] - fields[4]
+
+
+def children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(binary: str, server: Server, args: tuple, conns: int, seconds: float) -> dict:
     """wrk's numbers plus the server's: CPU, SQL statements and requests per worker."""
     before, ticks0 = server.counters(), server.cpu_ticks()
+    busy0, wrk0, t0 = machine_busy_ticks(), children_cpu_s(), time.monotonic()
     result = wrk(binary, server, args, conns, seconds)
+    busy1, wrk1, t1 = machine_busy_ticks(), children_cpu_s(), time.monotonic()
     after, ticks1 = server.counters(), server.cpu_ticks()
     served = {k: sum(after[p][k] - before.get(p, {}).get(k, 0) for p in after) for k in COUNTED}
     cpu_ticks = sum(ticks1[p] - ticks0.get(p, 0) for p in ticks1)
     result.update(
         conns=conns,
         served=served,
-        cpu_ms=cpu_ticks * 1000 / os.sysconf("SC_CLK_TCK"),
+        cpu_ms=cpu_ticks * 1000 / CLK,
         workers_restarted=set(ticks1) != set(ticks0),
         worker_requests={p: after[p]["requests"] for p in after},
         rss_kb=server.rss_kb(),
+        wrk_cpu_s=wrk1 - wrk0,
+        # Cores busy with anything but the app's workers and wrk: noise in the numbers.
+        other_cores=((busy1 - busy0 - cpu_ticks) / CLK - (wrk1 - wrk0)) / (t1 - t0),
     )
     return result
 
@@ -180,8 +200,9 @@ def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work
             for server, args in ((shop, case.shop), (ref, case.ref)):
                 if args and cfg["warmup"] > 0:
                     wrk(binary, server, fill(args, cookies[server.app], ids), 8, cfg["warmup"])
-        top_up(binary, shop, cases, ctx, MEMORY_EARLY, 60)
-        memory["early"] = memory_snapshot(shop)
+        if cfg["memory"]:
+            top_up(binary, shop, cases, ctx, MEMORY_EARLY, 60)
+            memory["early"] = memory_snapshot(shop)
         for case in cases:
             for rep in range(cfg["reps"]):
                 for conns in cfg["connections"]:
@@ -196,8 +217,9 @@ def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work
                         result.update(case=case.key, app=server.app, rep=rep)
                         runs.append(result)
                         print(report.progress_line(result), flush=True)
-        top_up(binary, shop, cases, ctx, MEMORY_LATE, 180)
-        memory["late"] = memory_snapshot(shop)
+        if cfg["memory"]:
+            top_up(binary, shop, cases, ctx, MEMORY_LATE, 180)
+            memory["late"] = memory_snapshot(shop)
         problems = {s.name: s.log_problems() for s in (shop, ref)}
     finally:
         ref.stop()
@@ -244,6 +266,9 @@ def main() -> None:
     cfg = config()
     binary = ensure_wrk()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally blocks
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):
+        print(f"warning: load average {load:.1f} before starting; results will be noisy")
     work = Path(tempfile.mkdtemp(prefix="shop-bench-"))
     try:
         env = base_env(work)

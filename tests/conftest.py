@@ -30,6 +30,14 @@ class ApiClient(Client):
 
 
 @pytest.fixture(autouse=True)
+def _query_counts_on_database_sessions(request, settings):
+    """Pinned query counts are the db session engine's, whatever SESSION_ENGINE the run uses
+    (`make test-services` runs on cached_db); tests using `session_engine` pick their own."""
+    if {"django_assert_num_queries", "django_assert_max_num_queries"} & set(request.fixturenames):
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_files(settings):
     """Tests do not run collectstatic, so use unhashed static file names."""
     settings.STORAGES = {

@@ -6,7 +6,14 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import Order
-from tests.browser.helpers import buy, cart_row, fill_address, pay_with_card, shot
+from tests.browser.helpers import (
+    assert_accessible,
+    buy,
+    cart_row,
+    fill_address,
+    pay_with_card,
+    shot,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +43,9 @@ def sign_in(page, email, password):
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_sign_up_keep_the_cart_across_sign_in_and_see_the_order_history(page):
+@pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
+def test_sign_up_keep_the_cart_across_sign_in_and_see_the_order_history(open_page, js):
+    page = open_page(js=js)
     add(page, "croissant", 2)
     page.get_by_role("link", name="Sign up").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
@@ -47,7 +56,10 @@ def test_sign_up_keep_the_cart_across_sign_in_and_see_the_order_history(page):
     page.get_by_label("Password again").fill("something-else-entirely")
     page.get_by_role("button", name="Create account").click()
     expect(field_error(page, "Password again")).to_have_text("The two passwords do not match.")
-    shot(page, "sign-up")
+    if js:
+        shot(page, "sign-up")
+    else:
+        assert_accessible(page)
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
@@ -94,7 +106,10 @@ def test_sign_up_keep_the_cart_across_sign_in_and_see_the_order_history(page):
     expect(rows.first).to_contain_text(number)
     expect(rows.first).to_contain_text("Paid")
     expect(rows.first.locator(".num")).to_have_text("4.80 USD")
-    shot(page, "order-history")
+    if js:
+        shot(page, "order-history")
+    else:
+        assert_accessible(page)
 
 
 def test_orders_are_private_to_their_owner(open_page):

@@ -1,11 +1,13 @@
 """Real gunicorn servers for the scale-out tests: loopback only, bounded waits, own PIDs only."""
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,11 +20,22 @@ READY_TIMEOUT = 30
 STOP_TIMEOUT = 10
 
 
-def free_port() -> int:
-    """A port the kernel just gave out on loopback (free unless someone races for it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Distinct ports the kernel just gave out on loopback (free unless someone races for them)."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when the test process dies, so no server outlives it."""
+    with suppress(OSError, AttributeError):  # Linux only; elsewhere the finally blocks must do
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def database_url_for_tests() -> str:
@@ -53,6 +66,7 @@ class AppServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: we can reap all of it, only it
+                preexec_fn=_die_with_parent,
             )
 
     def wait_ready(self) -> None:

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from catalog.models import Product
 from orders.models import Order, Payment
 from tests.factories import ProductFactory
-from tests.services.servers import AppServer, free_port, server_env, start_all, stop_all
+from tests.services.servers import AppServer, free_ports, server_env, start_all, stop_all
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,7 +42,9 @@ def app_servers(redis_url, tmp_path, request):
     """Start two servers with the session engine in `request.param`; stop them afterwards."""
     cache.clear()  # this Redis database belongs to the tests
     env = server_env(SESSION_ENGINE=request.param)
-    servers = [AppServer(free_port(), env, tmp_path / f"gunicorn-{i}.log") for i in range(2)]
+    servers = [
+        AppServer(port, env, tmp_path / f"gunicorn-{i}.log") for i, port in enumerate(free_ports(2))
+    ]
     try:
         start_all(servers)
         yield servers

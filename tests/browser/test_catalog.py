@@ -102,5 +102,6 @@ def test_unknown_product_is_a_friendly_404(page):
     response = page.goto("/products/no-such-thing/")
     assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("We couldn’t find that page")
+    shot(page, "not-found")
     page.get_by_role("link", name="Back to the shop").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("All products")

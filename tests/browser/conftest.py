@@ -4,8 +4,8 @@ Every test gets a fresh demo catalog (load_demo) in the test database, served by
 pytest-django's live server on a free 127.0.0.1 port, and pages from a headless Chromium
 (one browser per run; each page lives in its own context: cookies are never shared).
 A test fails if any page it opened logged a console error, threw, violated the
-Content-Security-Policy, failed to load a subresource, or (storefront pages; the admin is
-Django's own markup) broke the accessibility basics of guards.js.
+Content-Security-Policy, failed to load a subresource, or (storefront pages; the admin and
+the API docs are Django's and ninja's own markup) broke the accessibility basics of guards.js.
 """
 
 import io
@@ -35,7 +35,8 @@ GUARDS_JS = (Path(__file__).with_name("guards.js")).read_text()
 INIT_SCRIPT = f"""(() => {{
   const problems = {GUARDS_JS};
   document.addEventListener("DOMContentLoaded", () => {{
-    if (location.pathname.startsWith("/admin/")) return;  // Django's own markup
+    // The admin and the API docs (Swagger UI) are Django's and ninja's own markup.
+    if (["/admin/", "/api/"].some((p) => location.pathname.startsWith(p))) return;
     for (const problem of problems()) console.error("a11y: " + problem);
   }});
   document.addEventListener("securitypolicyviolation", (e) => {{

@@ -105,3 +105,11 @@ def test_unknown_product_is_a_friendly_404(page):
     shot(page, "not-found")
     page.get_by_role("link", name="Back to the shop").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("All products")
+
+
+def test_the_api_docs_linked_from_the_footer_render_without_console_errors(page):
+    page.goto("/")
+    page.get_by_role("contentinfo").get_by_role("link", name="API").click()
+    expect(page).to_have_url(re.compile(r"/api/docs$"))
+    expect(page.locator(".swagger-ui .info .title")).to_be_visible()
+    expect(page.locator(".opblock").first).to_be_visible()  # the operations were fetched

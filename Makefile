@@ -51,6 +51,11 @@ test-browser: venv
 		apt-get install -y --no-install-recommends chromium fonts-liberation; }
 	$(TEST_ENV) $(BIN)/pytest -m browser tests/browser $(ARGS)
 
+# Schemathesis against a live gunicorn of the shop (DEBUG=0, scratch SQLite with the demo data,
+# free loopback port, stopped by PID): zero failures, fixed seed, bounded examples.
+test-api-fuzz: venv
+	$(BIN)/python -m tests.api.fuzz $(ARGS)
+
 # Shop vs bare-Django reference under gunicorn + wrk (docs/PERFORMANCE.md); knobs: BENCH_SECONDS,
 # BENCH_WARMUP, BENCH_REPS, BENCH_CONNECTIONS, BENCH_CASES, BENCH_DOCS=1 (rewrite the docs table).
 bench: venv

@@ -1,5 +1,6 @@
 """Request guards that apply before any view."""
 
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -46,3 +47,44 @@ class ApiOriginMiddleware:
         return bool(host) and url_has_allowed_host_and_scheme(
             origin, allowed_hosts={request.get_host()}
         )
+
+
+ERROR_CODES = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    500: "server_error",
+}
+
+
+class ApiErrorEnvelopeMiddleware:
+    """Give the few errors that Django or ninja answer in plain text (a wrong method, a
+    disallowed host) the contract's JSON envelope under /api/, like every other error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            envelope = JsonResponse(
+                {
+                    "error": {
+                        "code": ERROR_CODES.get(status, "error"),
+                        "message": HTTPStatus(status).phrase + ".",
+                    }
+                },
+                status=status,
+            )
+            for name in ("Allow", "Retry-After", "WWW-Authenticate"):
+                if response.has_header(name):
+                    envelope[name] = response[name]
+            return envelope
+        return response

@@ -134,6 +134,48 @@ BODIES = {
     },
 }
 
+# Request examples that work against the demo data (`load_demo`): shown by /api/docs, and
+# used by schemathesis to reach the flows behind the validation (cart → order → pay).
+EXAMPLES = {
+    "AddItemIn": {"sku": "apple", "quantity": 2},
+    "QuantityIn": {"quantity": 3},
+    "CouponIn": {"code": "SAVE10"},
+    "AddressIn": {
+        "name": "Ada Lovelace",
+        "street": "1 Main Street",
+        "city": "Springfield",
+        "zip": "12345",
+        "country": "US",
+    },
+    "CheckoutIn": {
+        "shipping_address": {
+            "name": "Ada Lovelace",
+            "street": "1 Main Street",
+            "city": "Springfield",
+            "zip": "12345",
+            "country": "US",
+        },
+        "email": "ada@example.com",
+    },
+    "CardIn": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvv": "123"},
+    "PayIn": {
+        "method": "credit_card",
+        "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2040, "cvv": "123"},
+    },
+    "RefundIn": {"amount": "0.50"},
+    "CancelIn": {"reason": "Changed my mind"},
+    "Credentials": {"email": "customer@example.com", "password": "customer123"},
+    "ProductIn": {
+        "sku": "kiwi",
+        "name": "Kiwi",
+        "price": "0.75",
+        "stock": 40,
+        "category": "fruit",
+        "description": "Green and fuzzy.",
+    },
+    "ProductPatch": {"stock": 12},
+}
+
 # Stateful links (schemathesis follows them): (operation, status) -> name -> (target
 # operation, where the target's path parameter comes from in the answer).
 ORDER_ID = "$response.body#/id"
@@ -161,6 +203,7 @@ LINKS = {
         "DeleteNewProduct": ("DELETE /api/products/{}", "$response.body#/id"),
     },
     ("POST /api/cart/items", "200"): {
+        "CheckOut": ("POST /api/checkout", None),
         "SetFirstLine": ("PATCH /api/cart/items/{}", "$response.body#/items/0/product_id"),
         "RemoveFirstLine": ("DELETE /api/cart/items/{}", "$response.body#/items/0/product_id"),
     },
@@ -184,7 +227,11 @@ class ShopAPI(NinjaAPI):
 def complete(schema: dict) -> dict:
     """Add the shared error responses, headers and security schemes to `schema`."""
     components = schema.setdefault("components", {})
-    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    schemas = components.setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    for name, example in EXAMPLES.items():
+        if name in schemas:
+            schemas[name]["examples"] = [example]
     components["responses"] = {name: _error_response(text) for name, text in RESPONSES.values()}
     components["responses"]["TooManyRequests"]["headers"] = {
         "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}
@@ -214,11 +261,10 @@ def _links(links: dict, operations: dict) -> dict:
     for name, (target, expression) in links.items():
         if target in operations:
             path, _method, operation = operations[target]
-            parameter = re.search(r"{([^}]+)}", path).group(1)
-            result[name] = {
-                "operationId": operation["operationId"],
-                "parameters": {parameter: expression},
-            }
+            result[name] = {"operationId": operation["operationId"]}
+            if expression:
+                parameter = re.search(r"{([^}]+)}", path).group(1)
+                result[name]["parameters"] = {parameter: expression}
     return result
 
 

@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "shop.security.SecurityHeadersMiddleware",  # outermost: static files and errors too
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shop.middleware.ApiErrorEnvelopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "shop.middleware.ApiOriginMiddleware",
@@ -93,8 +94,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "NAME", str(Path(tempfile.gettempdir()) / f"shop-test-{os.getpid()}.sqlite3")
     )
 else:
-    _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     _db.setdefault("CONN_HEALTH_CHECKS", True)
+# Persistent connections on SQLite too: opening one costs more than most requests (Django
+# registers its SQL functions, runs the PRAGMAs, and closing the last one checkpoints WAL).
+_db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:

@@ -75,7 +75,10 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
 
 @contextmanager
 def live_shop(workers: int = 2, **env_extra):
-    """Yield (base_url, env) of a migrated shop with the demo data, served by gunicorn."""
+    """Yield (base_url, env) of a migrated shop with the demo data, served by gunicorn.
+
+    The server's log is printed if it logged an error (a 500 would be one).
+    """
     workdir = Path(tempfile.mkdtemp(prefix="shop-live-"))
     env = scratch_env(workdir, **env_extra)
     server = None
@@ -84,6 +87,7 @@ def live_shop(workers: int = 2, **env_extra):
         manage(env, "load_demo")
         manage(env, "collectstatic", "--noinput")
         port = free_port()
+        log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed with the server)
         server = subprocess.Popen(
             [
                 str(BIN / "gunicorn"),
@@ -95,6 +99,8 @@ def live_shop(workers: int = 2, **env_extra):
             ],
             cwd=ROOT,
             env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         wait_until_up(f"{base}/api/openapi.json")
@@ -107,4 +113,8 @@ def live_shop(workers: int = 2, **env_extra):
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
+            log.close()
+            text = (workdir / "server.log").read_text()
+            if "Traceback" in text or "ERROR" in text:
+                print("--- server log ---\n" + text[-20000:], flush=True)
         shutil.rmtree(workdir, ignore_errors=True)

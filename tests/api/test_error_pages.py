@@ -111,3 +111,19 @@ def test_500_inside_an_api_endpoint_is_the_envelope(boom_urls, django_db_blocker
     assert_envelope(response, 500, "server_error")
     assert_no_leak(response)
     assert "catalog_category" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("put", "/api/products"), ("delete", "/api/auth/login"), ("get", "/api/checkout")],
+)
+def test_a_wrong_method_is_405_with_the_envelope(api_client, method, path):
+    response = getattr(api_client, method)(path)
+    assert_envelope(response, 405, "method_not_allowed")
+    assert "Allow" in response
+
+
+def test_a_disallowed_host_is_400_with_the_envelope(api_client):
+    response = api_client.get("/api/products", headers={"Host": "evil.example"})
+    assert_envelope(response, 400, "bad_request")
+    assert_no_leak(response)

@@ -90,7 +90,8 @@ def cancel(*, order: Order, actor=None, actor_label: str = "customer", reason: s
     if order.status in REFUND_FIRST and order.amount_refundable > 0:
         _refund_before_cancel(order, actor, actor_label, reason or "Order cancelled.")
     with transaction.atomic():
-        _hold(order, Status.CANCELLED)
+        # Nothing may be left to refund: an order paid since the check above is refused.
+        _hold(order, Status.CANCELLED, amount_refunded=F("amount_paid"))
         move(order, Status.CANCELLED, actor=actor, actor_label=actor_label, note=reason)
         _give_coupon_back(order)  # the coupon row before product rows, as checkout locks them
         release_stock(order)

@@ -337,3 +337,18 @@ def test_successful_payments_do_not_use_up_the_throttle(api_client, product, set
     assert pay(api_client, ids[0]).status_code == 200
     assert pay(api_client, ids[0]).status_code == 409  # already paid is not a card failure
     assert pay(api_client, ids[1]).status_code == 200
+
+
+def test_a_charge_that_lands_on_a_closed_order_is_given_back(api_client, order_id, capsys):
+    from orders.services.states import move
+
+    pay(api_client, order_id, LOST_REPLY)
+    move(order(order_id), Order.Status.CANCELLED, note="closed by hand meanwhile")
+    call_command("reconcile_payments")
+    assert "1 voided" in capsys.readouterr().out
+    charge = GatewayCharge.objects.get()
+    assert charge.refunded == charge.amount  # the money went back
+    payment = Payment.objects.get()
+    assert (payment.status, payment.error_code) == ("failed", "order_not_payable")
+    assert order(order_id).amount_paid == 0
+    assert OrderEvent.objects.filter(order_id=order_id, action="payment_voided").exists()

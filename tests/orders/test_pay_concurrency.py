@@ -92,3 +92,25 @@ def test_ten_concurrent_full_refunds_refund_once(order):
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == ("refunded", Decimal("20.00"))
     assert GatewayCharge.objects.get().refunded == Decimal("20.00")
+
+
+def test_pays_racing_cancels_never_keep_money_for_a_cancelled_order(order):
+    from orders.services.lifecycle import cancel
+
+    def work(i):
+        current = Order.objects.get(pk=order.pk)
+        if i % 2:
+            pay(order=current, card=card())
+        else:
+            cancel(order=current, actor_label="test")
+
+    results = race(work)
+    assert not [r for r in results if r.startswith("crash")], results
+    order.refresh_from_db()
+    assert order.status in ("paid", "cancelled")
+    assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() <= 1
+    assert ledger_net() == order.amount_paid - order.amount_refunded
+    if order.status == "cancelled":
+        assert ledger_net() == 0 and order.stock_released
+    product = order.lines.get().product
+    assert product.stock == (5 if order.status == "cancelled" else 3)

@@ -1,4 +1,4 @@
-"""Random sequences of cart, checkout, pay, refund, cancel and ship calls through the API.
+"""Random sequences of cart, checkout, pay, refund, cancel, ship and reconcile calls.
 
 After every step the contract's invariants are checked against the database and the fake
 gateway's ledger: stock is never negative and is conserved, refunds never exceed payments,
@@ -24,6 +24,7 @@ from hypothesis.stateful import (
 
 from catalog.models import Product
 from orders.models import GatewayCharge, Order, OrderLine, Payment
+from orders.services.payments import reconcile_payments
 from tests.conftest import ApiClient
 from tests.factories import ProductFactory, StaffFactory
 from tests.orders.conftest import ADDRESS
@@ -143,6 +144,11 @@ class ShopMachine(RuleBasedStateMachine):
         before = Order.objects.get(pk=order_id)
         response = self.staff.post(f"/api/orders/{order_id}/ship")
         assert response.status_code == (200 if before.status == "paid" else 409), response.content
+
+    @rule()
+    def reconcile(self):
+        reconcile_payments()
+        assert not Payment.objects.filter(status=Payment.Status.UNKNOWN).exists()
 
     @invariant()
     def the_shop_is_consistent(self):

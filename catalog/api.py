@@ -73,7 +73,7 @@ class ProductIn(Schema):
 class ProductPatch(Schema):
     sku: text(64) | None = None
     name: text(100) | None = None
-    price: Amount | None = None
+    price: Amount = None  # an explicit null is a 400 invalid_amount, like any bad amount
     stock: int | None = Field(None, ge=0, le=1_000_000, strict=True)
     category: text(100) | None = None
     description: text(5000, min_length=0) | None = None

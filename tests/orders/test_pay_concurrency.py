@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
+from django.db import connection, connections
 
+from orders.gateways import FakeGateway
 from orders.models import GatewayCharge, Order, Payment, Refund
 from orders.services.payments import pay, refund
 from shop.errors import ShopError
@@ -44,9 +45,30 @@ def race(work) -> list:
     return results
 
 
+class OutsideTransactionsGateway(FakeGateway):
+    """The fake gateway, refusing to be called while a database transaction is open."""
+
+    def _check(self):
+        if connection.in_atomic_block:
+            raise AssertionError("gateway called inside a transaction")
+
+    def charge(self, **kwargs):
+        self._check()
+        return super().charge(**kwargs)
+
+    def refund(self, **kwargs):
+        self._check()
+        return super().refund(**kwargs)
+
+    def find_charge(self, reference):
+        self._check()
+        return super().find_charge(reference)
+
+
 @pytest.fixture(autouse=True)
-def _fresh_throttles():
+def _fresh_throttles_and_a_strict_gateway(settings):
     cache.clear()
+    settings.PAYMENT_GATEWAY = f"{__name__}.OutsideTransactionsGateway"
 
 
 @pytest.fixture
@@ -114,3 +136,19 @@ def test_pays_racing_cancels_never_keep_money_for_a_cancelled_order(order):
         assert ledger_net() == 0 and order.stock_released
     product = order.lines.get().product
     assert product.stock == (5 if order.status == "cancelled" else 3)
+
+
+def test_the_gateway_is_never_called_inside_a_transaction(order):
+    """Every payment path, one after the other, through the strict gateway."""
+    from tests.orders.payment_helpers import DECLINED, FAILS, LOST_REPLY
+
+    for number in (DECLINED, FAILS, LOST_REPLY):
+        with pytest.raises(ShopError):
+            pay(order=order, card=card(number))
+    paid(order)  # settles the lost reply by looking it up
+    refund(order=order, amount=Decimal("1.00"))
+    from orders.services.lifecycle import cancel
+
+    cancel(order=Order.objects.get(pk=order.pk), actor_label="test")  # refunds the rest
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == ("cancelled", order.amount_paid)

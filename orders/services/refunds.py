@@ -64,6 +64,8 @@ def refund(
     try:
         record = _reserve(order, amount, key=key, print_=print_, **fields)
     except IntegrityError:  # the same Idempotency-Key won a moment ago
+        if key is None:
+            raise
         return _replay(Refund.objects.get(idempotency_key=key), print_)
     return _execute(record, actor, actor_label, set_status=True)
 

@@ -152,3 +152,16 @@ def test_the_gateway_is_never_called_inside_a_transaction(order):
     cancel(order=Order.objects.get(pk=order.pk), actor_label="test")  # refunds the rest
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == ("cancelled", order.amount_paid)
+
+
+def test_ten_concurrent_refunds_with_one_idempotency_key_refund_once(order):
+    paid(order)
+    results = race(
+        lambda i: refund(
+            order=Order.objects.get(pk=order.pk), amount=Decimal("2.00"), idempotency_key="r"
+        )
+    )
+    assert results == ["ok"] * THREADS
+    order.refresh_from_db()
+    assert order.amount_refunded == Decimal("2.00") and Refund.objects.count() == 1
+    assert GatewayCharge.objects.get().refunded == Decimal("2.00")

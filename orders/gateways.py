@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Round
 from django.utils.module_loading import import_string
+from django.views.decorators.debug import sensitive_variables
 
 from orders.models import GatewayCharge
 
@@ -116,6 +117,7 @@ class FakeGateway(Gateway):
 
     name = "fake"
 
+    @sensitive_variables()
     def charge(self, *, reference: str, amount: Decimal, currency: str, card: Card) -> Charge:
         existing = self.find_charge(reference)
         if existing is not None:

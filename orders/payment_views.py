@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.validators import RegexValidator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
 from orders import selectors
@@ -72,6 +73,7 @@ def _owned(request, number: str) -> Order:
     return order
 
 
+@sensitive_post_parameters("number", "cvv")
 @require_http_methods(["GET", "POST"])
 def pay_page(request, number: str):
     """Show the card form of a pending order; on success go back to the order."""
@@ -94,6 +96,7 @@ def pay_page(request, number: str):
     return render(request, "orders/pay.html", context, status=status)
 
 
+@sensitive_variables()
 def _try_to_pay(request, order: Order, form: CardForm) -> int:
     """Pay with the form's card; returns 302 when done, or the status to re-render with."""
     owner = Owner.of(request)

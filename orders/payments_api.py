@@ -2,6 +2,7 @@
 
 from typing import Annotated, Literal
 
+from django.views.decorators.debug import sensitive_variables
 from ninja import Router, Schema
 from pydantic import BeforeValidator, StrictBool
 from pydantic_core import PydanticCustomError
@@ -49,6 +50,7 @@ class RefundIn(Schema):
 
 
 @router.post("/orders/{order_id}/pay", response=OrderOut)
+@sensitive_variables()  # never the card in error reports
 def pay_order(request, order_id: Id, body: PayIn):
     """Pay a pending order by card, exactly once; see docs/API.md for retries and test cards."""
     owner = Owner.of(request)

@@ -4,6 +4,7 @@ import hashlib
 
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
 
 from orders.gateways import Card
 from orders.services.payment_errors import InvalidCard, InvalidIdempotencyKey
@@ -19,6 +20,7 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
+@sensitive_variables()  # never the card in error reports
 def read_card(*, number, exp_month, exp_year, cvv, today=None) -> Card:
     """A Card from raw input, or InvalidCard (400) naming each bad field.
 
@@ -50,6 +52,7 @@ def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+@sensitive_variables()
 def fingerprint(card: Card) -> str:
     """A keyed hash of the card fields: compares two requests without storing the card."""
     raw = f"credit_card|{card.number}|{card.exp_month}|{card.exp_year}|{card.cvv}"

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from orders.gateways import Charge, GatewayError, GatewayTimeout, get_gateway
 from orders.models import Order, OrderEvent, Payment
@@ -44,6 +45,7 @@ OPEN = (Payment.Status.PENDING, Payment.Status.UNKNOWN)
 PAID_STATUSES = {Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED, Status.SHIPPED}
 
 
+@sensitive_variables()  # never the card in error reports
 def pay(
     *,
     order: Order,
@@ -63,6 +65,7 @@ def pay(
         return _pay(order, card, idempotency_key, actor, actor_label)
 
 
+@sensitive_variables()
 def _pay(order: Order, card: dict, idempotency_key, actor, actor_label: str) -> Order:
     details = read_card(**card)
     key = idempotency_hash("pay", order.pk, idempotency_key)
@@ -78,6 +81,7 @@ def _pay(order: Order, card: dict, idempotency_key, actor, actor_label: str) -> 
         raise
 
 
+@sensitive_variables()
 def _pay_once(order: Order, details, key, print_: str, actor, actor_label: str) -> Order:
     _ensure_payable(order)
     if order.payment_claim:

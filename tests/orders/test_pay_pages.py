@@ -138,3 +138,8 @@ def test_the_order_page_lists_payments_and_refunds(shopper, api_client, order):
     assert "Declined" in html and "Succeeded" in html and "•••• 4242" in html
     assert "Refund: Bruised" in html and "−2.00 USD" in html
     assert url(order) not in html  # paid: no "Pay now" any more
+
+
+def test_error_reports_never_show_the_card(shopper, order):
+    response = submit(shopper, order)
+    assert response.wsgi_request.sensitive_post_parameters == ("number", "cvv")

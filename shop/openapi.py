@@ -9,6 +9,7 @@ errors each operation can answer beyond the generic ones; a test keeps it comple
 import re
 
 from django.conf import settings
+from django.utils import timezone
 from ninja import NinjaAPI
 
 UNSAFE = {"post", "put", "patch", "delete"}
@@ -176,6 +177,20 @@ EXAMPLES = {
     "ProductPatch": {"stock": 12},
 }
 
+# What the validators check beyond a field's JSON Schema type, where a schema can say it.
+HINTS = {
+    ("AddressIn", "country"): {"pattern": "^[A-Za-z]{2}$", "description": "ISO 3166 alpha-2"},
+    ("CheckoutIn", "email"): {"format": "email"},
+    ("Credentials", "email"): {"format": "email"},
+    ("CardIn", "number"): {
+        "pattern": "^[0-9]{12,19}$",
+        "description": "12 to 19 digits passing the Luhn check (spaces and hyphens ignored).",
+    },
+    ("CardIn", "exp_month"): {"minimum": 1, "maximum": 12},
+    ("CardIn", "exp_year"): {"minimum": 2000, "description": "Up to 50 years ahead."},
+    ("CardIn", "cvv"): {"pattern": "^[0-9]{3,4}$"},
+}
+
 # Stateful links (schemathesis follows them): (operation, status) -> name -> (target
 # operation, where the target's path parameter comes from in the answer).
 ORDER_ID = "$response.body#/id"
@@ -232,6 +247,13 @@ def complete(schema: dict) -> dict:
     for name, example in EXAMPLES.items():
         if name in schemas:
             schemas[name]["examples"] = [example]
+    for (name, field), hint in HINTS.items():
+        prop = schemas.get(name, {}).get("properties", {}).get(field)
+        if prop is not None:
+            prop.update(hint)
+    card_year = schemas.get("CardIn", {}).get("properties", {}).get("exp_year")
+    if card_year is not None:
+        card_year["maximum"] = timezone.now().year + 50
     components["responses"] = {name: _error_response(text) for name, text in RESPONSES.values()}
     components["responses"]["TooManyRequests"]["headers"] = {
         "Retry-After": {"required": True, "schema": {"type": "integer", "minimum": 1}}

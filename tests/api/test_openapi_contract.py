@@ -301,3 +301,13 @@ def test_request_limits_are_in_the_document(contract):
     assert code["maxLength"] == 32 and code["pattern"] == r"^[^\x00-\x1f\x7f]*$"
     price = schemas["ProductIn"]["properties"]["price"]["anyOf"]
     assert price[0]["exclusiveMinimum"] == 0 and price[1]["type"] == "string"
+
+
+def test_request_examples_match_their_schemas(contract):
+    from shop.openapi import EXAMPLES
+
+    schemas = contract.document["components"]["schemas"]
+    for name, example in EXAMPLES.items():
+        assert schemas[name]["examples"] == [example]
+        validator = contract.validator({"$ref": f"#/components/schemas/{name}"})
+        assert list(validator.iter_errors(example)) == [], name

@@ -282,8 +282,8 @@ def test_api_checkout(api_client, products, django_assert_num_queries, lines):
     put_cart(api_client, {p.pk: 1 for p in products[:lines]})
     body = {"shipping_address": ADDRESS, "email": "guest@example.com"}
     # session, products, one conditional stock UPDATE per line, order, lines, event, the
-    # order re-read with its lines/payments/refunds/events, session write; plus savepoints
-    with django_assert_num_queries(15 + lines):
+    # order re-read with its lines/payments/refunds, session write; plus savepoints
+    with django_assert_num_queries(14 + lines):
         assert api_client.post("/api/checkout", body).status_code == 201
 
 
@@ -296,7 +296,7 @@ def order_id(api_client, products):
 
 def test_api_pay(api_client, order_id, django_assert_num_queries):
     body = {"method": "credit_card", "card": card()}
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(25):
         assert api_client.post(f"/api/orders/{order_id}/pay", body).status_code == 200
 
 
@@ -309,25 +309,25 @@ def test_api_order_list(user_client, user, products, django_assert_num_queries, 
 
 
 def test_api_order(api_client, order_id, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):  # session, order, lines, payments, refunds
         assert api_client.get(f"/api/orders/{order_id}").status_code == 200
 
 
 def test_api_refund(api_client, order_id, django_assert_num_queries):
     body = {"method": "credit_card", "card": card()}
     assert api_client.post(f"/api/orders/{order_id}/pay", body).status_code == 200
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(25):
         assert api_client.post(f"/api/orders/{order_id}/refund", {}).status_code == 200
 
 
 def test_api_cancel(api_client, order_id, django_assert_num_queries):
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(23):
         assert api_client.post(f"/api/orders/{order_id}/cancel", {}).status_code == 200
 
 
 def test_api_ship(staff_client, user, products, django_assert_num_queries):
     order = mark_paid(place({products[0]: 1}, user=user))
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(16):
         assert staff_client.post(f"/api/orders/{order.pk}/ship").status_code == 200
 
 
@@ -358,17 +358,17 @@ def test_order_page(shopper, shopper_order, django_assert_num_queries):
 
 
 def test_order_confirmation_page(shopper, shopper_order, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         assert shopper.get(f"/orders/{shopper_order.number}/thanks/").status_code == 200
 
 
 def test_order_pay_page(shopper, shopper_order, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         assert shopper.get(f"/orders/{shopper_order.number}/pay/").status_code == 200
 
 
 def test_order_cancel_page(shopper, shopper_order, django_assert_num_queries):
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         response = form_post(shopper, f"/orders/{shopper_order.number}/cancel/", {"reason": ""})
     assert response.status_code == 302
 

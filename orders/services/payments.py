@@ -36,7 +36,7 @@ from orders.services.payment_errors import (
     PaymentDeclined,
     PaymentInProgress,
 )
-from orders.services.refunds import refund, refund_remaining  # noqa: F401 (one import site)
+from orders.services.refunds import lock_order, refund, refund_remaining  # noqa: F401
 from orders.services.states import move
 from shop.throttle import card_failures
 
@@ -230,7 +230,7 @@ def _settle(payment: Payment, actor=None, actor_label: str = "system") -> Paymen
 def _succeed(payment: Payment, charge: Charge, actor, actor_label: str) -> Order:
     """Record a charge and mark the order paid, if the order still waits for this payment."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        order = Order.objects.select_for_update(no_key=True).get(pk=payment.order_id)
         ours = order.status == Status.PENDING and order.payment_claim == payment.reference
         if ours and Payment.objects.filter(pk=payment.pk, status__in=OPEN).update(
             status=Payment.Status.SUCCEEDED, gateway_charge_id=charge.charge_id, error_code=""
@@ -277,6 +277,7 @@ def _void(payment: Payment, charge: Charge) -> None:
 def _fail(payment: Payment, code: str, actor, actor_label: str) -> None:
     """Close an open payment as failed and release the order's claim."""
     with transaction.atomic():
+        lock_order(payment.order_id)
         if not Payment.objects.filter(pk=payment.pk, status__in=OPEN).update(
             status=Payment.Status.FAILED, error_code=code
         ):

@@ -179,10 +179,11 @@ def _execute(record: Refund, actor, actor_label: str, *, set_status: bool) -> Or
         )
         raise GatewayTimedOut() from None
     with transaction.atomic():
+        # The order row first, then the refund: the same lock order as a reservation.
+        order = Order.objects.select_for_update(no_key=True).get(pk=record.order_id)
         Refund.objects.filter(pk=record.pk, status=Refund.Status.PENDING).update(
             status=Refund.Status.SUCCEEDED, gateway_refund_id=refund_id
         )
-        order = Order.objects.select_for_update().get(pk=record.order_id)
         done = sum(
             r.amount for r in order.refunds.filter(status=Refund.Status.SUCCEEDED).only("amount")
         )
@@ -204,6 +205,7 @@ def _execute(record: Refund, actor, actor_label: str, *, set_status: bool) -> Or
 def _give_back(record: Refund, actor, actor_label: str) -> None:
     """The gateway refused: return the reserved amount and close the refund as failed."""
     with transaction.atomic():
+        lock_order(record.order_id)
         if not Refund.objects.filter(pk=record.pk, status=Refund.Status.PENDING).update(
             status=Refund.Status.FAILED
         ):
@@ -218,6 +220,11 @@ def _give_back(record: Refund, actor, actor_label: str) -> None:
             action="refund_failed",
             data=_refund_data(record),
         )
+
+
+def lock_order(order_id: int) -> None:
+    """Lock the order row (PostgreSQL) before the rows that hang off it, like every writer."""
+    Order.objects.select_for_update(no_key=True).only("pk").get(pk=order_id)
 
 
 def _refund_data(record: Refund) -> dict:

@@ -64,7 +64,7 @@ def schemathesis(base: str, label: str, args, extra: list[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=20261121)
-    parser.add_argument("--max-examples", type=int, default=10)
+    parser.add_argument("--max-examples", type=int, default=25)
     args, extra = parser.parse_known_args()
     with live_shop() as (base, env):
         token = manage(env, "shell", "-c", STAFF_TOKEN).strip().splitlines()[-1]

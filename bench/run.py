@@ -200,7 +200,8 @@ def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work
             for server, args in ((shop, case.shop), (ref, case.ref)):
                 if args and cfg["warmup"] > 0:
                     wrk(binary, server, fill(args, cookies[server.app], ids), 8, cfg["warmup"])
-        if cfg["memory"]:
+        check_memory = cfg["memory"] and engine == "db"  # the shop's default engine
+        if check_memory:
             top_up(binary, shop, cases, ctx, MEMORY_EARLY, 60)
             memory["early"] = memory_snapshot(shop)
         for case in cases:
@@ -217,7 +218,7 @@ def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work
                         result.update(case=case.key, app=server.app, rep=rep)
                         runs.append(result)
                         print(report.progress_line(result), flush=True)
-        if cfg["memory"]:
+        if check_memory:
             top_up(binary, shop, cases, ctx, MEMORY_LATE, 180)
             memory["late"] = memory_snapshot(shop)
         problems = {s.name: s.log_problems() for s in (shop, ref)}

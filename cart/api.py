@@ -4,7 +4,7 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Router, Schema
-from pydantic import Field, StrictInt, model_validator
+from pydantic import BaseModel, Field, StrictInt, model_validator
 
 from cart import services
 from cart.cart import Cart, cart_for
@@ -18,7 +18,9 @@ AddQuantity = quantity(1, Cart.MAX_QTY)
 LineQuantity = quantity(0, Cart.MAX_QTY)
 
 
-class CartItemOut(Schema):
+# Plain pydantic models, not ninja Schemas: cart_body() already gives plain dicts, and a
+# Schema wraps every nested dict in ninja's attribute getter (~0.5 ms per 20-line cart).
+class CartItemOut(BaseModel):
     id: int
     product_id: int
     sku: str
@@ -28,7 +30,7 @@ class CartItemOut(Schema):
     line_total: Money
 
 
-class CartOut(Schema):
+class CartOut(BaseModel):
     cart_id: str
     items: list[CartItemOut]
     item_count: int

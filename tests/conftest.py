@@ -29,12 +29,18 @@ class ApiClient(Client):
         return self._json("put", path, data, **extra)
 
 
+@pytest.fixture
+def db_sessions(settings):
+    """The database session engine, whatever SESSION_ENGINE the run uses (`make test-services`
+    runs on cached_db): for tests that pin the session's SQL. List it before client fixtures."""
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
 @pytest.fixture(autouse=True)
-def _query_counts_on_database_sessions(request, settings):
-    """Pinned query counts are the db session engine's, whatever SESSION_ENGINE the run uses
-    (`make test-services` runs on cached_db); tests using `session_engine` pick their own."""
+def _query_counts_on_database_sessions(request):
+    """Pinned query counts are the db session engine's; `session_engine` tests pick their own."""
     if {"django_assert_num_queries", "django_assert_max_num_queries"} & set(request.fixturenames):
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
+        request.getfixturevalue("db_sessions")
 
 
 @pytest.fixture(autouse=True)

@@ -205,7 +205,7 @@ def _statements(ctx) -> list[str]:
     return [sql.split()[0] + " " + sql.split('"')[1] for sql in sqls]
 
 
-def test_an_anonymous_add_costs_no_account_query(api_client, products):
+def test_an_anonymous_add_costs_no_account_query(db_sessions, api_client, products):
     api_client.post("/api/cart/items", {"product_id": products[0].pk})
 
     with CaptureQueriesContext(connection) as ctx:
@@ -219,7 +219,7 @@ def test_an_anonymous_add_costs_no_account_query(api_client, products):
     ]
 
 
-def test_a_signed_in_add_also_saves_the_account_cart(user_client, products):
+def test_a_signed_in_add_also_saves_the_account_cart(db_sessions, user_client, products):
     user_client.post("/api/cart/items", {"product_id": products[0].pk})
 
     with CaptureQueriesContext(connection) as ctx:

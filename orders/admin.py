@@ -3,31 +3,25 @@
 from django.contrib import admin, messages
 
 from orders.models import Order, OrderEvent, OrderLine
-from orders.payment_admin import PaymentAdminMixin, PaymentInline, RefundInline, refund_what_remains
+from orders.payment_admin import (
+    PaymentAdminMixin,
+    PaymentInline,
+    ReadOnlyInline,
+    RefundInline,
+    refund_what_remains,
+)
 from orders.services.lifecycle import cancel, ship
 from shop.errors import ShopError
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
     fields = ["product", "sku", "name", "unit_price", "quantity", "restocked"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     fields = ["created_at", "action", "from_status", "to_status", "actor_label", "actor", "note"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _run(modeladmin, request, queryset, service, done: str) -> None:

@@ -19,7 +19,20 @@ from shop.errors import ShopError
 from shop.money import parse_amount
 
 
-class PaymentInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that shows rows as they are: no adding, changing or deleting."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = [
         "created_at",
@@ -32,23 +45,11 @@ class PaymentInline(admin.TabularInline):
         "gateway_charge_id",
         "error_code",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
     fields = ["created_at", "amount", "status", "restock", "reason", "actor", "reference"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.action(description="Refund what remains (no restock)")

@@ -8,14 +8,6 @@ from tests.factories import CouponFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    staff.is_superuser = True
-    staff.save()
-    client.force_login(staff)
-    return client
-
-
 def _form(**fields):
     data = {"code": "spring", "kind": "percent", "value": "15", "active": "on"}
     data.update({"min_subtotal": "0", "usage_limit": "", "starts_at_0": "", "starts_at_1": ""})

@@ -13,14 +13,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/orders/order/"
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    staff.is_superuser = True
-    staff.save()
-    client.force_login(staff)
-    return client
-
-
 def act(client, action: str, *orders):
     data = {"action": action, "_selected_action": [o.pk for o in orders]}
     return client.post(CHANGELIST, data, follow=True)
@@ -62,14 +54,14 @@ def test_no_adding_or_deleting_orders(admin_client):
     assert admin_client.get(f"{CHANGELIST}{order.pk}/delete/").status_code == 403
 
 
-def test_mark_shipped_action_ships_paid_orders_and_reports_the_rest(admin_client, staff):
+def test_mark_shipped_action_ships_paid_orders_and_reports_the_rest(admin_client, admin_user):
     ready = paid(place({ProductFactory(): 1}))
     unpaid = place({ProductFactory(): 1})
     page = act(admin_client, "mark_shipped", ready, unpaid).content.decode()
     assert Order.objects.get(pk=ready.pk).status == "shipped"
     assert Order.objects.get(pk=unpaid.pk).status == "pending"
     assert "1 order(s) marked shipped" in page and unpaid.number in page
-    assert ready.events.latest("id").actor == staff
+    assert ready.events.latest("id").actor == admin_user
 
 
 def test_cancel_action_restocks(admin_client):

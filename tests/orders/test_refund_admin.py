@@ -14,14 +14,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client(client, staff):
-    staff.is_superuser = True
-    staff.save()
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
 def order():
     """A paid order of 2 × 10.00."""
     return paid(place({ProductFactory(stock=5, price=Decimal("10.00")): 2}))
@@ -38,13 +30,13 @@ def test_change_page_shows_payments_refunds_and_the_refund_link(admin_client, or
     assert "4242424242424242" not in page
 
 
-def test_partial_refund_from_the_form(admin_client, order, staff):
+def test_partial_refund_from_the_form(admin_client, order, admin_user):
     response = admin_client.post(refund_url(order), {"amount": "7.50", "reason": "Late"})
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == ("partially_refunded", Decimal("7.50"))
     record = Refund.objects.get()
-    assert (record.reason, record.actor, record.restock) == ("Late", staff, False)
+    assert (record.reason, record.actor, record.restock) == ("Late", admin_user, False)
     assert GatewayCharge.objects.get().refunded == Decimal("7.50")
 
 

@@ -35,13 +35,6 @@ def form_post(client, path, data=None):
     )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def products():
     return ProductFactory.create_batch(20, stock=500)

@@ -5,7 +5,6 @@ import time
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from orders.models import Order, Payment
 from shop.errors import ShopError, Throttled
@@ -18,13 +17,6 @@ pytestmark = pytest.mark.django_db
 DECLINED = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cvv": "123"}
 BAD_LUHN = {**DECLINED, "number": "4242424242424241"}
 GOOD = {**DECLINED, "number": "4242424242424242"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -25,13 +25,6 @@ from tests.orders.payment_helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def product():
     return ProductFactory(stock=5)

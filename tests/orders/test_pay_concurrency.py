@@ -4,7 +4,6 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection, connections
 
 from orders.gateways import FakeGateway
@@ -66,8 +65,7 @@ class OutsideTransactionsGateway(FakeGateway):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttles_and_a_strict_gateway(settings):
-    cache.clear()
+def _a_strict_gateway(settings):
     settings.PAYMENT_GATEWAY = f"{__name__}.OutsideTransactionsGateway"
 
 

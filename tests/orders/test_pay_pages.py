@@ -13,13 +13,6 @@ from tests.orders.payment_helpers import DECLINED, GOOD, LOST_REPLY, NEXT_YEAR
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def shopper(api_client):
     """A browser (plain test client) sharing the guest session that placed an order."""

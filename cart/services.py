@@ -8,7 +8,6 @@ write. A failed write raises before saving, so the stored cart is left as it was
 from cart.cart import Cart
 from cart.selectors import (
     CartSummary,
-    cart_lines,
     cart_products,
     coupon_problem,
     find_coupon,
@@ -168,13 +167,3 @@ def remove_coupon(*, cart: Cart) -> CartSummary:
     before = cart.as_dict()
     cart.coupon = None
     return _commit(cart, cart_products(cart), before)
-
-
-def drop_unavailable(*, cart: Cart) -> list[int]:
-    """Remove lines whose product is gone or inactive; returns their ids."""
-    _, dropped = cart_lines(cart)
-    if dropped:
-        for pk in dropped:
-            del cart.items[pk]
-        cart.save()
-    return dropped

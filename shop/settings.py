@@ -133,7 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only: no translation machinery per rendered value (a tenth of a page's CPU).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -7,6 +7,7 @@ write. A failed write raises before saving, so the stored cart is left as it was
 
 from cart.cart import Cart
 from cart.selectors import (
+    CartProduct,
     CartSummary,
     cart_products,
     coupon_problem,
@@ -14,7 +15,6 @@ from cart.selectors import (
     lines_of,
     summarize,
 )
-from catalog.models import Product
 from shop.errors import (
     CartFull,
     InsufficientStock,
@@ -39,7 +39,7 @@ def _settle(cart: Cart, summary: CartSummary) -> None:
         cart.coupon = None
 
 
-def _commit(cart: Cart, products: dict[int, Product], before: dict, coupon=None) -> CartSummary:
+def _commit(cart: Cart, products: dict[int, CartProduct], before: dict, coupon=None) -> CartSummary:
     """Price the changed cart, settle it, and save it if anything changed or it is new."""
     summary = summarize(cart, products, coupon)
     _settle(cart, summary)
@@ -61,7 +61,7 @@ def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
     return summary
 
 
-def _pick(products: dict[int, Product], product_id: int | None, sku: str | None) -> Product:
+def _pick(products: dict[int, CartProduct], product_id: int | None, sku: str | None) -> CartProduct:
     for product in products.values():
         matches = product.pk == product_id or (sku is not None and product.sku == sku)
         if matches and product.active:
@@ -69,7 +69,7 @@ def _pick(products: dict[int, Product], product_id: int | None, sku: str | None)
     raise ProductNotFound()
 
 
-def _check_stock(product: Product, quantity: int) -> None:
+def _check_stock(product: CartProduct, quantity: int) -> None:
     if quantity > product.stock:
         raise InsufficientStock(
             f"Only {product.stock} of {product.name} left.",

@@ -29,7 +29,7 @@ def _back(request, target: str):
 @require_GET
 def detail(request):
     summary = services.read_cart(cart=cart_for(request), keep_id=False)
-    return render(request, "cart/detail.html", {"summary": summary, "coupon_form": CouponForm()})
+    return render(request, "cart/detail.html", {"summary": summary})
 
 
 @require_POST

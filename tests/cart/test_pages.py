@@ -147,3 +147,28 @@ def test_cart_page_takes_constant_queries(client, session_engine, django_assert_
     session_read = 1 if session_engine == "db" else 0
     with django_assert_num_queries(session_read + 1):
         assert client.get("/cart/").status_code == 200
+
+
+def test_cart_rows_escape_names_and_their_forms_carry_a_working_csrf_token(pear):
+    """The rows are rendered in Python (cart/templatetags/cart_rows.py), not by the engine."""
+    odd = ProductFactory(name='<b>"Tom\'s" & co</b>', slug="toms", price=Decimal("2.50"), stock=9)
+    client = Client(enforce_csrf_checks=True)
+    put_cart(client, {pear.pk: 2, odd.pk: 1})
+    page = client.get("/cart/").content.decode()
+    assert "<b>" not in page
+    assert (
+        page.count("&lt;b&gt;&quot;Tom&#x27;s&quot; &amp; co&lt;/b&gt;") == 3
+    )  # link, label, button
+    assert '<a href="/products/pear/">Pear</a>' in page
+    assert (
+        '<td class="num hide-sm">1.20 USD</td>' in page and '<td class="num">2.40 USD</td>' in page
+    )
+    assert f'action="/cart/items/{odd.pk}/remove/"' in page
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    response = client.post(
+        f"/cart/items/{pear.pk}/", {"quantity": "3", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert session_cart(client).items == {pear.pk: 3, odd.pk: 1}
+    forged = client.post(f"/cart/items/{pear.pk}/", {"quantity": "1"})
+    assert forged.status_code == 403 and session_cart(client).items[pear.pk] == 3

@@ -54,7 +54,7 @@ def checkout(request, response: HttpResponse, body: CheckoutIn):
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
-    return Status(201, selectors.order_for(owner, order_id=result.order.pk))
+    return Status(201, selectors.with_related(result.order))  # a new order has them attached
 
 
 @router.get("/orders", response=list[OrderOut])
@@ -74,14 +74,15 @@ def get_order(request, order_id: Id):
 def cancel_order(request, order_id: Id, body: CancelIn = None):
     """Cancel and restock; a paid order is refunded in full first."""
     owner = Owner.of(request)
-    order = selectors.order_for(owner, order_id=order_id)  # a due order is cancelled as asked
-    cancel(
+    # A due order is cancelled as asked; the answer shows the order as cancel() left it.
+    order = selectors.order_for(owner, order_id=order_id, related=False)
+    order = cancel(
         order=order,
         actor=owner.user,
         actor_label=owner.label,
         reason=body.reason if body is not None else "",
     )
-    return selectors.order_for(owner, order_id=order_id)
+    return selectors.with_related(order)
 
 
 @router.post("/orders/{order_id}/ship", response=OrderOut)
@@ -89,7 +90,8 @@ def ship_order(request, order_id: Id):
     """Staff only: mark a paid order shipped. 404 for unknown orders (or others' for non-staff)."""
     user = request.user
     if not (user.is_authenticated and user.is_staff):
-        selectors.order_for(Owner.of(request), order_id=order_id)  # 404 unless it is theirs
+        # 404 unless it is theirs
+        selectors.order_for(Owner.of(request), order_id=order_id, related=False)
         raise Forbidden("Only staff may ship orders.")
-    ship(order=selectors.any_order(order_id=order_id), actor=user)
-    return selectors.any_order(order_id=order_id)
+    order = ship(order=selectors.any_order(order_id=order_id, related=False), actor=user)
+    return selectors.with_related(order)

@@ -119,14 +119,14 @@ class FakeGateway(Gateway):
 
     @sensitive_variables()
     def charge(self, *, reference: str, amount: Decimal, currency: str, card: Card) -> Charge:
-        existing = self.find_charge(reference)
-        if existing is not None:
-            return self._same_request(existing, amount)
-        if card.number == FAILS_BEFORE_CHARGE:
-            raise GatewayError("processing_error")
-        if card.number in DECLINES:
+        if card.number == FAILS_BEFORE_CHARGE or card.number in DECLINES:
+            if (existing := self.find_charge(reference)) is not None:
+                return self._same_request(existing, amount)  # charged before: the first charge
+            if card.number == FAILS_BEFORE_CHARGE:
+                raise GatewayError("processing_error")
             return Charge(reference=reference, amount=amount, decline_code=DECLINES[card.number])
         try:
+            # No lookup first: a repeated reference fails the unique constraint (one query less).
             with transaction.atomic():
                 row = GatewayCharge.objects.create(
                     charge_id=f"ch_{uuid4().hex[:24]}",
@@ -136,7 +136,7 @@ class FakeGateway(Gateway):
                     card_brand=card.brand,
                     card_last4=card.last4,
                 )
-        except IntegrityError:  # the same reference charged concurrently: one charge wins
+        except IntegrityError:  # the reference was charged before, or concurrently: one charge
             return self._same_request(self.find_charge(reference), amount)
         if card.number == LOSES_REPLY:
             raise GatewayTimeout(reference)

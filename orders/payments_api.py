@@ -54,15 +54,14 @@ class RefundIn(Schema):
 def pay_order(request, order_id: Id, body: PayIn):
     """Pay a pending order by card, exactly once; see docs/API.md for retries and test cards."""
     owner = Owner.of(request)
-    order = selectors.order_for(owner, order_id=order_id)
-    pay(
-        order=order,
+    order = pay(
+        order=selectors.order_for(owner, order_id=order_id, related=False),
         card=body.card.model_dump(),
         idempotency_key=idempotency_key(request),
         actor=owner.user,
         actor_label=owner.label,
     )
-    return selectors.order_for(owner, order_id=order_id)
+    return selectors.with_related(order)  # pay() returns the order as it is now
 
 
 @router.post("/orders/{order_id}/refund", response=OrderOut)
@@ -71,13 +70,14 @@ def refund_order(request, order_id: Id, body: RefundIn = None):
     body = body or RefundIn()
     user = request.user
     if user.is_authenticated and user.is_staff:
-        order, label = selectors.any_order(order_id=order_id), "staff"
+        order, label = selectors.any_order(order_id=order_id, related=False), "staff"
     else:
         owner = Owner.of(request)
-        order, label = selectors.order_for(owner, order_id=order_id), owner.label
+        order = selectors.order_for(owner, order_id=order_id, related=False)
+        label = owner.label
         if order.status == Order.Status.SHIPPED:
             raise Forbidden("A shipped order is refunded by our staff: please contact us.")
-    refund(
+    order = refund(
         order=order,
         amount=body.amount,
         restock=body.restock,
@@ -87,4 +87,4 @@ def refund_order(request, order_id: Id, body: RefundIn = None):
         allow_shipped=label == "staff",
         idempotency_key=idempotency_key(request),
     )
-    return selectors.any_order(order_id=order_id)
+    return selectors.with_related(order)  # refund() returns the order as it is now

@@ -1,8 +1,10 @@
 """Order reads, always through the owner, with related rows prefetched."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
-from orders.models import Order
+from django.db.models import QuerySet, prefetch_related_objects
+
+from orders.models import Order, OrderLine, Payment, Refund
 from orders.ownership import Owner
 from shop.errors import NotFound
 
@@ -11,27 +13,66 @@ class OrderNotFound(NotFound):
     code, message = "order_not_found", "No such order."
 
 
-def orders_for(owner: Owner) -> QuerySet[Order]:
+RELATED = ("lines", "payments", "refunds")  # what an order is shown with
+
+
+def orders_for(owner: Owner, *, related: bool = True) -> QuerySet[Order]:
     """The owner's orders, newest first, with lines, payments and refunds prefetched."""
     q = owner.orders_q()
     if q is None:
         return Order.objects.none()
-    return Order.objects.filter(q).prefetch_related("lines", "payments", "refunds")
+    orders = Order.objects.filter(q)
+    return orders.prefetch_related(*RELATED) if related else orders
 
 
-def order_for(owner: Owner, *, order_id: int | None = None, number: str | None = None) -> Order:
-    """One of the owner's orders (related rows prefetched). Raises OrderNotFound (404) otherwise."""
+def order_for(
+    owner: Owner, *, order_id: int | None = None, number: str | None = None, related: bool = True
+) -> Order:
+    """One of the owner's orders (related rows prefetched). Raises OrderNotFound (404) otherwise.
+
+    `related=False` reads the order row alone, for actions that answer with the order as
+    it is afterwards (`with_related`): its related rows would be read twice.
+    """
     lookup = {"pk": order_id} if order_id is not None else {"number": number}
     try:
-        return orders_for(owner).get(**lookup)
+        return orders_for(owner, related=related).get(**lookup)
     except Order.DoesNotExist:
         raise OrderNotFound() from None
 
 
-def any_order(*, order_id: int | None = None, number: str | None = None) -> Order:
+def any_order(
+    *, order_id: int | None = None, number: str | None = None, related: bool = True
+) -> Order:
     """Any order, for staff. Raises OrderNotFound (404) if there is none."""
     lookup = {"pk": order_id} if order_id is not None else {"number": number}
+    orders = Order.objects.prefetch_related(*RELATED) if related else Order.objects
     try:
-        return Order.objects.prefetch_related("lines", "payments", "refunds").get(**lookup)
+        return orders.get(**lookup)
     except Order.DoesNotExist:
         raise OrderNotFound() from None
+
+
+def with_related(order: Order) -> Order:
+    """The order with its lines, payments and refunds loaded to show it (those not loaded yet)."""
+    prefetch_related_objects([order], *RELATED)
+    return order
+
+
+def attach_related(
+    order: Order,
+    *,
+    lines: Iterable[OrderLine],
+    payments: Iterable[Payment] = (),
+    refunds: Iterable[Refund] = (),
+) -> Order:
+    """Attach related rows already in hand as if prefetched: a new order is shown without reads.
+
+    Stores what prefetch_related() stores (a queryset whose results are filled in), so
+    `order.lines.all()` and `with_related()` use them instead of querying.
+    """
+    order._prefetched_objects_cache = {}
+    for name, rows in zip(RELATED, (lines, payments, refunds), strict=True):
+        rows_qs = getattr(order, name).all()
+        rows_qs._result_cache, rows_qs._prefetch_done = list(rows), True
+        order._prefetched_objects_cache[name] = rows_qs
+    return order

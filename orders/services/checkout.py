@@ -20,6 +20,7 @@ from orders.address import Address, AddressError, email_problem, invalid
 from orders.emails import send_confirmation
 from orders.models import ZERO, Order, OrderEvent, OrderLine
 from orders.ownership import Owner
+from orders.selectors import attach_related
 from shop.db import retry_on_conflict
 from shop.errors import Conflict, InsufficientStock, ShopError
 from shop.money import to_cents
@@ -91,7 +92,7 @@ def _place_in_transaction(
     or serialization victim (shop/db.py)."""
     with transaction.atomic():
         order = _place(cart, owner, address, email, key)
-        transaction.on_commit(partial(send_confirmation, order.pk))
+        transaction.on_commit(partial(send_confirmation, order))
     return order
 
 
@@ -147,7 +148,10 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
     """Inside the transaction: price from the database, count the coupon, reserve, record."""
     now = timezone.now()
     wanted = sorted(cart.items.items())  # product-id order: no deadlocks between carts
-    products = Product.objects.in_bulk([pk for pk, _ in wanted])
+    # Only the columns an order line snapshots (no descriptions nor datetimes to convert).
+    products = Product.objects.only("sku", "name", "price", "stock", "active").in_bulk(
+        [pk for pk, _ in wanted]
+    )
     short = [
         _shortage(pk, qty, products.get(pk))
         for pk, qty in wanted
@@ -184,7 +188,7 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
         checkout_key=key,
         expires_at=now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             product_id=pk,
@@ -204,7 +208,8 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
         note=f"{len(wanted)} line(s), total {order.total} {order.currency}.",
         data={"coupon": order.coupon_code, "expires_at": order.expires_at.isoformat()},
     )
-    return order
+    # A new order has just these lines and no payments or refunds: it is shown without reads.
+    return attach_related(order, lines=lines)
 
 
 def _available(product: Product | None, quantity: int) -> bool:

@@ -279,6 +279,26 @@ def test_checkout_sends_one_confirmation_email_after_commit(django_capture_on_co
     assert mimetype == "text/html" and "<h1>Thank you for your order!</h1>" in html
 
 
+def test_confirmation_email_shows_the_order_as_stored(django_capture_on_commit_callbacks):
+    # The email is rendered from the rows checkout just wrote; they must match the stored ones.
+    CouponFactory(code="TENOFF", value=Decimal("10"))
+    pear = ProductFactory(name="Pear", price=Decimal("1.15"), stock=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        placed = place({pear: 3}, coupon="TENOFF")
+    order = Order.objects.get(pk=placed.pk)
+    (line,) = order.lines.all()
+    body = mail.outbox[0].body
+    assert f"3 × Pear ({line.sku}) at 1.15 = 3.45 USD" in body
+    assert "Subtotal: 3.45 USD\nDiscount (TENOFF): -0.35 USD\nTotal: 3.10 USD" in body
+    assert f"Order {order.number} · {order.created_at:%Y-%m-%d %H:%M} UTC" in body
+    assert f"reserved until {order.expires_at:%Y-%m-%d %H:%M} UTC" in body
+    assert (order.subtotal, order.discount, order.total) == (
+        Decimal("3.45"),
+        Decimal("0.35"),
+        Decimal("3.10"),
+    )
+
+
 def test_checkout_query_count_is_pinned(django_assert_num_queries):
     products = [ProductFactory(stock=5) for _ in range(3)]
     CouponFactory(code="PIN", usage_limit=10)

@@ -70,6 +70,22 @@ def test_pay_charges_the_total_once_and_marks_the_order_paid(api_client, order_i
     assert event.actor_label == "guest" and event.data["card"] == "visa 4242"
 
 
+def test_pay_refund_and_cancel_answer_the_order_exactly_as_it_is_stored(api_client, order_id):
+    assert pay(api_client, order_id, DECLINED).status_code == 402
+    actions = [
+        lambda: pay(api_client, order_id),
+        lambda: api_client.post(f"/api/orders/{order_id}/refund", {"amount": "1.50"}),
+        lambda: api_client.post(f"/api/orders/{order_id}/cancel", {"reason": "changed my mind"}),
+    ]
+    for action in actions:
+        response = action()
+        assert response.status_code == 200
+        assert response.content == api_client.get(f"/api/orders/{order_id}").content
+    body = response.json()
+    assert body["status"] == "cancelled" and len(body["payments"]) == 2
+    assert [r["amount"] for r in body["refunds"]] == [1.5, 18.48]
+
+
 def test_pay_then_pay_again_is_409_already_paid_with_one_charge(api_client, order_id):
     assert pay(api_client, order_id).status_code == 200
     again = pay(api_client, order_id)

@@ -1,8 +1,17 @@
 """Catalog reads."""
 
-from django.db.models import Q, QuerySet
+from decimal import Decimal
+from functools import lru_cache
+from typing import NamedTuple
+
+from django.core.paginator import Page, Paginator
+from django.core.signals import setting_changed
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Window
+from django.dispatch import receiver
 
 from catalog.models import Category, Product
+from shop.money import to_cents
 
 
 def visible_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
@@ -25,3 +34,92 @@ def visible_product(*, product_id: int | None = None, slug: str | None = None) -
 
 def categories() -> QuerySet[Category]:
     return Category.objects.all()
+
+
+class Card(NamedTuple):
+    """Everything a product card on the catalog page shows (so also part of its cache key)."""
+
+    pk: int
+    slug: str
+    name: str
+    price: Decimal
+    image: str  # the file's name in storage; "" without a picture
+    in_stock: bool
+
+    @property
+    def image_url(self) -> str:
+        return Product._meta.get_field("image").storage.url(self.image)
+
+
+def product_cards(
+    *, q: str = "", category: str = "", page: str | None = None, per_page: int
+) -> tuple[Page, list[Card]]:
+    """One page of visible products as cards, with the paginator's count, in one query.
+
+    The count comes with the rows (a window COUNT over the filtered products). Page numbers
+    follow Paginator.get_page: not a number is page 1; out of range is the last page, which
+    costs a COUNT and a second read.
+    """
+    paginator = Paginator([], per_page)  # its count is set here; the cards are the rows
+    try:
+        number = int(page)
+    except (TypeError, ValueError):
+        number = 1
+    rows = _card_rows(q, category, number, per_page) if number >= 1 else []
+    if rows:
+        paginator.count = rows[0][-1]  # a cached_property: the paginator does not count
+    elif number == 1:
+        paginator.count = 0  # no first page: nothing matches
+    else:
+        paginator.count = visible_products(q=q, category=category).count()
+    page = paginator.get_page(number)
+    if page.number != number:
+        rows = _card_rows(q, category, page.number, per_page)
+    return page, [
+        Card(pk, slug, name, _price(price), image, stock > 0)
+        for pk, slug, name, price, image, stock, _ in rows
+    ]
+
+
+def category_links() -> list[tuple[str, str]]:
+    """(slug, name) of every category, by name: the catalog page's category filter."""
+    return _fetch(_category_links_sql())
+
+
+# The catalog page's two reads run SQL compiled by the ORM once per process and filter:
+# compiling costs more than running them (~0.6 of ~0.9 ms for a page of cards).
+
+
+def _card_rows(q: str, category: str, number: int, per_page: int) -> list[tuple]:
+    return _fetch(_card_rows_sql(q, category, (number - 1) * per_page, number * per_page))
+
+
+@lru_cache(maxsize=256)
+def _card_rows_sql(q: str, category: str, start: int, stop: int) -> tuple[str, tuple]:
+    rows = visible_products(q=q, category=category).annotate(total=Window(Count("pk")))
+    return rows.values_list(*_CARD_FIELDS, "total")[start:stop].query.sql_with_params()
+
+
+_CARD_FIELDS = ("pk", "slug", "name", "price", "image", "stock")
+
+
+@lru_cache(maxsize=1)
+def _category_links_sql() -> tuple[str, tuple]:
+    return categories().values_list("slug", "name").query.sql_with_params()
+
+
+def _fetch(sql_and_params: tuple[str, tuple]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(*sql_and_params)
+        return cursor.fetchall()
+
+
+def _price(value) -> Decimal:
+    # What the ORM makes of the column (a float or int on SQLite, a Decimal on PostgreSQL).
+    return to_cents(Product._meta.get_field("price").to_python(value))
+
+
+@receiver(setting_changed)
+def _forget_sql(**kwargs) -> None:
+    _card_rows_sql.cache_clear()  # tests may change the database or the page size
+    _category_links_sql.cache_clear()

@@ -70,14 +70,14 @@ def _cart_of(client, products, lines: int):
 @pytest.mark.parametrize("count", [1, 20])
 def test_product_list_page(client, django_assert_num_queries, count):
     ProductFactory.create_batch(count)
-    with django_assert_num_queries(3):  # count, page of products, categories
+    with django_assert_num_queries(2):  # page of products with their count, categories
         assert client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("lines", [1, 20])
 def test_product_list_page_with_a_cart(client, products, django_assert_num_queries, lines):
     _cart_of(client, products, lines)
-    with django_assert_num_queries(4):  # session, count, page of products, categories
+    with django_assert_num_queries(3):  # session, page of products with their count, categories
         assert client.get("/").status_code == 200
 
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 
 from orders.models import Order, OrderLine, Payment, Refund
 from orders.ownership import Owner
@@ -53,9 +53,16 @@ def any_order(
 
 
 def with_related(order: Order) -> Order:
-    """The order with its lines, payments and refunds loaded to show it (those not loaded yet)."""
-    prefetch_related_objects([order], *RELATED)
-    return order
+    """The order with its lines, payments and refunds loaded to show it (those not loaded yet).
+
+    One plain query per relation: for a single order, prefetch_related()'s machinery costs
+    more CPU than the three queries themselves.
+    """
+    loaded = getattr(order, "_prefetched_objects_cache", {})
+    rows = {
+        name: loaded[name] if name in loaded else getattr(order, name).all() for name in RELATED
+    }
+    return attach_related(order, **rows)
 
 
 def attach_related(

@@ -289,7 +289,7 @@ def order_id(api_client, products):
 
 def test_api_pay(api_client, order_id, django_assert_num_queries):
     body = {"method": "credit_card", "card": card()}
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(19):
         assert api_client.post(f"/api/orders/{order_id}/pay", body).status_code == 200
 
 

@@ -83,17 +83,21 @@ def _pay(order: Order, card: dict, idempotency_key, actor, actor_label: str) -> 
 
 @sensitive_variables()
 def _pay_once(order: Order, details, key, print_: str, actor, actor_label: str) -> Order:
-    _ensure_payable(order)
-    if order.payment_claim:
-        if _resolve_claim(order):
-            return order
+    # The claim's conditional UPDATE checks that the order is payable, so it goes first: only
+    # a refused claim needs the order re-read to tell why (one read less per payment).
+    payment = _claim(order, details, key, print_) if order.total > 0 else None
+    if payment is None:
         _ensure_payable(order)
-    if order.total <= 0:
-        return _pay_nothing(order, actor, actor_label)
-    payment = _claim(order, details, key, print_)
-    if payment is None:  # someone else holds the claim (or just paid)
-        _ensure_payable(order)
-        raise PaymentInProgress()
+        if order.payment_claim:
+            if _resolve_claim(order):
+                return order
+            _ensure_payable(order)
+        if order.total <= 0:
+            return _pay_nothing(order, actor, actor_label)
+        payment = _claim(order, details, key, print_)
+        if payment is None:  # someone else holds the claim (or just paid)
+            _ensure_payable(order)
+            raise PaymentInProgress()
     try:
         charge = get_gateway().charge(
             reference=payment.reference,

@@ -289,7 +289,7 @@ def order_id(api_client, products):
 
 def test_api_pay(api_client, order_id, django_assert_num_queries):
     body = {"method": "credit_card", "card": card()}
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         assert api_client.post(f"/api/orders/{order_id}/pay", body).status_code == 200
 
 
@@ -309,7 +309,7 @@ def test_api_order(api_client, order_id, django_assert_num_queries):
 def test_api_refund(api_client, order_id, django_assert_num_queries):
     body = {"method": "credit_card", "card": card()}
     assert api_client.post(f"/api/orders/{order_id}/pay", body).status_code == 200
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(20):
         assert api_client.post(f"/api/orders/{order_id}/refund", {}).status_code == 200
 
 

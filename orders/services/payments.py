@@ -245,6 +245,7 @@ def _succeed(payment: Payment, charge: Charge, actor, actor_label: str) -> Order
                 actor=actor,
                 actor_label=actor_label,
                 data=_payment_data(payment, charge_id=charge.charge_id),
+                locked=True,
                 amount_paid=payment.amount,
                 payment_claim="",
                 payment_claimed_at=None,

@@ -191,7 +191,7 @@ def _execute(record: Refund, actor, actor_label: str, *, set_status: bool) -> Or
         if set_status and order.status in (Status.PAID, Status.PARTIALLY_REFUNDED):
             full = done >= order.amount_paid
             to = Status.REFUNDED if full else Status.PARTIALLY_REFUNDED
-            move(order, to, data=_refund_data(record), **audit)
+            move(order, to, data=_refund_data(record), locked=True, **audit)
         else:
             OrderEvent.objects.create(
                 order=order, action="refund", data=_refund_data(record), **audit

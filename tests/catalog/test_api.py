@@ -40,6 +40,16 @@ def test_product_list_is_an_array_newest_first_with_pagination_headers(api_clien
     assert 'rel="prev"' in last["Link"] and 'rel="next"' not in last["Link"]
 
 
+def test_a_page_past_the_end_is_empty_but_still_counts_and_links_back(api_client):
+    ProductFactory.create_batch(3)
+    response = api_client.get("/api/products?page_size=2&page=5")
+    assert response.json() == []
+    assert response["X-Total-Count"] == "3"
+    assert 'rel="prev"' in response["Link"] and "page=4" in response["Link"]
+    nothing = api_client.get("/api/products?q=nothing-matches")
+    assert nothing.json() == [] and nothing["X-Total-Count"] == "0"
+
+
 def test_page_size_is_capped_at_100(api_client):
     ProductFactory.create_batch(101)
     response = api_client.get("/api/products?page_size=500")

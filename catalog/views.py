@@ -46,4 +46,15 @@ def product_detail(request, slug: str):
         product = selectors.visible_product(slug=slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
-    return render(request, "catalog/detail.html", {"product": product})
+    # Cached under every column of the product and its category: exact, as on the list.
+    content = fragments.render(
+        "catalog/_product.html",
+        key=(_columns(product), _columns(product.category)),
+        context=lambda: {"product": product, "CURRENCY": settings.CURRENCY},
+        slots={"csrf_token": csrf(request)["csrf_token"], "next": request.get_full_path()},
+    )
+    return render(request, "catalog/detail.html", {"product": product, "content": content})
+
+
+def _columns(row) -> tuple:
+    return tuple(getattr(row, field.attname) for field in row._meta.concrete_fields)

@@ -174,3 +174,29 @@ def test_fragment_cache_is_bounded_and_renders_only_on_a_miss(monkeypatch):
         render(key)
     # "a" stays (recently used) while "b" is evicted by "c" and "d".
     assert calls == ["a", "b", "c", "d", "b"]
+
+
+def test_product_page_shows_stock_price_and_category_changes_at_once(client):
+    pear = ProductFactory(name="Pear", stock=5, category=CategoryFactory(name="Fruit"))
+    url = pear.get_absolute_url()
+    assert "5 in stock" in page(client, url) and ">Fruit</a>" in page(client, url)
+    Product.objects.filter(pk=pear.pk).update(stock=4, price=Decimal("3.10"))
+    Category.objects.filter(pk=pear.category_id).update(name="Fresh fruit")
+    html = page(client, url)
+    assert "4 in stock" in html and "3.10 USD" in html and ">Fresh fruit</a>" in html
+    Product.objects.filter(pk=pear.pk).update(stock=0)
+    html = page(client, url)
+    assert "Sold out" in html and 'class="buy"' not in html
+
+
+def test_product_page_gives_each_shopper_their_own_token_and_next_url():
+    pear = ProductFactory(name="Pear")
+    ann, bob = Client(), Client()
+    for shopper, path in (
+        (ann, pear.get_absolute_url()),
+        (bob, pear.get_absolute_url() + "?a=1&b=2"),
+    ):
+        html = page(shopper, path)
+        [token] = tokens(html)
+        assert _unmask_cipher_token(token) == shopper.cookies["csrftoken"].value
+        assert f'name="next" value="{path.replace("&", "&amp;")}"' in html

@@ -35,10 +35,10 @@ def idempotency_key(request) -> str | None:
 def owned_order(request, order_id: int) -> Order:
     """The caller's order, expired first if its reservation ran out; 404 if not theirs."""
     owner = Owner.of(request)
-    order = selectors.order_for(owner, order_id=order_id)
+    order = selectors.order_for(owner, order_id=order_id, related=False)
     if expire_if_due(order=order):
-        order = selectors.order_for(owner, order_id=order_id)
-    return order
+        order = selectors.order_for(owner, order_id=order_id, related=False)
+    return selectors.with_related(order)
 
 
 @router.post("/checkout", response={201: OrderOut})

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from orders.models import Order, OrderLine, Payment, Refund
@@ -55,14 +56,22 @@ def any_order(
 def with_related(order: Order) -> Order:
     """The order with its lines, payments and refunds loaded to show it (those not loaded yet).
 
-    One plain query per relation: for a single order, prefetch_related()'s machinery costs
-    more CPU than the three queries themselves.
+    One raw() query per relation, in each model's own order: for a single order, building
+    and compiling the ORM queries (and prefetch_related()'s machinery) costs several times
+    the CPU of running them.
     """
     loaded = getattr(order, "_prefetched_objects_cache", {})
-    rows = {
-        name: loaded[name] if name in loaded else getattr(order, name).all() for name in RELATED
-    }
+    rows = {name: loaded[name] if name in loaded else _rows_of(order, name) for name in RELATED}
     return attach_related(order, **rows)
+
+
+def _rows_of(order: Order, name: str) -> list:
+    """`order.<name>.all()` in raw SQL: every column, ordered by the model's Meta.ordering."""
+    model = Order._meta.get_field(name).related_model
+    quote = connection.ops.quote_name
+    order_by = ", ".join(quote(model._meta.get_field(f).column) for f in model._meta.ordering)
+    sql = f"SELECT * FROM {quote(model._meta.db_table)} WHERE order_id = %s ORDER BY {order_by}"
+    return list(model.objects.raw(sql, [order.pk]))
 
 
 def attach_related(

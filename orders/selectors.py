@@ -61,6 +61,8 @@ def with_related(order: Order) -> Order:
     the CPU of running them.
     """
     loaded = getattr(order, "_prefetched_objects_cache", {})
+    if all(name in loaded for name in RELATED):
+        return order
     rows = {name: loaded[name] if name in loaded else _rows_of(order, name) for name in RELATED}
     return attach_related(order, **rows)
 

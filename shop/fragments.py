@@ -22,11 +22,12 @@ Each worker renders a given page once per change of its data.
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 from django.core.signals import setting_changed
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
+from django.utils.autoreload import file_changed
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -44,14 +45,15 @@ def _marker(name: str) -> str:
 def render(
     template_name: str,
     *,
-    key: Hashable,
+    key: object,
     context: Callable[[], dict],
     slots: dict[str, str] | None = None,
 ) -> SafeString:
     """The template rendered with context(), cached under key, with the slots filled in.
 
-    key must identify everything the output shows: equal keys (by repr, so that 1.50 and
-    1.5 differ) give the cached HTML. context is called only on a miss.
+    key: everything the output shows (tuples, lists, dataclasses of plain values); keys
+    are compared by repr, so that Decimal 1.50 and 1.5, or True and 1, differ. context is
+    called only on a miss; it must not hold per-request values (those are slots).
     """
     slots = slots or {}
     # URLs in the HTML depend on the script prefix; the repr makes Decimal/bool exact.
@@ -75,9 +77,11 @@ def render(
 
 
 def clear(**kwargs) -> None:
-    """Forget every fragment (tests; any settings change, which may change the HTML)."""
+    """Forget every fragment: on any settings change (tests) or edited file (runserver)."""
     with _lock:
         _fragments.clear()
 
 
 setting_changed.connect(clear, dispatch_uid="shop.fragments.clear")
+# runserver reloads edited templates without restarting: their fragments must go too.
+file_changed.connect(clear, dispatch_uid="shop.fragments.clear")

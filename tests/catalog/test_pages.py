@@ -39,6 +39,15 @@ def test_product_list_takes_constant_queries(client, django_assert_num_queries, 
         assert client.get("/").status_code == 200
 
 
+def test_a_page_past_the_end_costs_a_count_and_a_second_read(client, django_assert_num_queries):
+    ProductFactory.create_batch(3)
+    with django_assert_num_queries(4):  # page (empty), count, last page, categories
+        html = client.get("/?page=7").content.decode()
+    assert html.count('<li class="card">') == 3  # the last page: here the only one
+    with django_assert_num_queries(2):  # page of products with their count, categories
+        assert client.get("/?page=1").status_code == 200
+
+
 def test_product_page_and_404s(client):
     product = ProductFactory(name="Pear", description="Juicy.")
     html = client.get(product.get_absolute_url()).content.decode()

@@ -34,9 +34,15 @@ def order_for(
     `related=False` reads the order row alone, for actions that answer with the order as
     it is afterwards (`with_related`): its related rows would be read twice.
     """
-    lookup = {"pk": order_id} if order_id is not None else {"number": number}
+    if order_id is None:
+        orders = orders_for(owner, related=related).filter(number=number)
+    elif (q := owner.order_q(order_id)) is None:
+        raise OrderNotFound()
+    else:
+        orders = Order.objects.filter(q)
+        orders = orders.prefetch_related(*RELATED) if related else orders
     try:
-        return orders_for(owner, related=related).get(**lookup)
+        return orders.get()
     except Order.DoesNotExist:
         raise OrderNotFound() from None
 

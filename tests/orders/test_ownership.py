@@ -6,7 +6,7 @@ from orders.models import Order
 from tests.factories import ProductFactory, UserFactory
 from tests.orders.conftest import api_checkout
 from tests.orders.payment_helpers import card
-from tests.sessions import ENGINES
+from tests.sessions import ENGINES, put_in_session
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,15 @@ def test_guest_orders_stay_with_the_session_not_the_account_signed_in_later(api_
     body = api_checkout(api_client, {ProductFactory(): 1}).json()
     api_client.force_login(UserFactory())
     assert api_client.get(f"/api/orders/{body['id']}").status_code == 404
+
+
+def test_a_guest_session_naming_a_customers_order_still_gets_404(api_client):
+    # Guest sessions only ever see guest orders, whatever ids they remember.
+    customer = type(api_client)()
+    customer.force_login(UserFactory())
+    placed = api_checkout(customer, {ProductFactory(): 1}).json()
+    put_in_session(api_client, orders={"guest": "g", "ids": [placed["id"]]})
+    for method, path, body in API_ROUTES:
+        response = getattr(api_client, method)(path.format(id=placed["id"]), body)
+        assert response.status_code == 404, path
+    assert Order.objects.get(pk=placed["id"]).status == "pending"

@@ -361,7 +361,7 @@ def test_order_pay_page(shopper, shopper_order, django_assert_num_queries):
 
 
 def test_order_cancel_page(shopper, shopper_order, django_assert_num_queries):
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(17):
         response = form_post(shopper, f"/orders/{shopper_order.number}/cancel/", {"reason": ""})
     assert response.status_code == 302
 

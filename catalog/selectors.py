@@ -65,7 +65,8 @@ def product_cards(
         number = int(page)
     except (TypeError, ValueError):
         number = 1
-    rows = _card_rows(q, category, number, per_page) if number >= 1 else []
+    # Below 1 or past any real page (and any OFFSET a database takes): the last page.
+    rows = _card_rows(q, category, number, per_page) if 1 <= number <= 10**9 else []
     if rows:
         paginator.count = rows[0][-1]  # a cached_property: the paginator does not count
     elif number == 1:

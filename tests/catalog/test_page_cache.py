@@ -116,6 +116,8 @@ def test_page_numbers_follow_the_paginator(client, settings):
     assert "Page 3 of 3" in page(client, "/?page=0")
     assert "Page 1 of 3" in page(client, "/?page=two") and "Fruit 4" in page(client, "/?page=x")
     assert "No products match" in page(client, "/?q=nothing&page=3")
+    for huge in ("9223372036854775807", "99999999999999999999999", "-99999999999999999999"):
+        assert "Page 3 of 3" in page(client, f"/?page={huge}")  # no OFFSET overflow
 
 
 def test_shoppers_get_their_own_csrf_token_and_badge():

@@ -207,3 +207,11 @@ def test_openapi_schema_and_offline_docs(api_client):
     assert "/api/products" in schema["paths"]
     docs = api_client.get("/api/docs").content.decode()
     assert "cdn." not in docs and "/static/ninja/" in docs
+
+
+def test_image_url_is_absolute_in_the_list_and_the_product(api_client, client, settings):
+    product = ProductFactory(name="Pear", image="products/pear.svg")
+    url = f"http://testserver/{settings.MEDIA_URL.strip('/')}/products/pear.svg"
+    assert api_client.get("/api/products").json()[0]["image_url"] == url
+    assert api_client.get(f"/api/products/{product.pk}").json()["image_url"] == url
+    assert f'<img src="{product.image.url}" alt="Pear"' in client.get("/").content.decode()

@@ -84,6 +84,7 @@ def test_pay_refund_and_cancel_answer_the_order_exactly_as_it_is_stored(api_clie
     body = response.json()
     assert body["status"] == "cancelled" and len(body["payments"]) == 2
     assert [r["amount"] for r in body["refunds"]] == [1.5, 18.48]
+    assert api_client.get("/api/orders").json() == [body]  # the list prefetches; same rows
 
 
 def test_pay_then_pay_again_is_409_already_paid_with_one_charge(api_client, order_id):

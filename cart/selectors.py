@@ -5,7 +5,7 @@ from decimal import Decimal
 from functools import cache
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from cart.cart import Cart
@@ -84,7 +84,7 @@ def cart_products(
     where, params = [], []
     if cart.items:
         where.append(f"id IN ({', '.join(['%s'] * len(cart.items))})")
-        params += list(cart.items)
+        params.extend(cart.items)
     if product_id is not None:
         where.append("id = %s")
         params.append(product_id)
@@ -93,35 +93,34 @@ def cart_products(
         params.append(sku)
     if not where:
         return {}
-    table = connection.ops.quote_name(Product._meta.db_table)
-    sql = f"SELECT {', '.join(CART_FIELDS)} FROM {table} WHERE {' OR '.join(where)}"
-    convert = _converters()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    db = connections[DEFAULT_DB_ALIAS]
+    select, converters = _query_for(db.vendor)
+    with db.cursor() as cursor:
+        cursor.execute(select + " OR ".join(where), params)
         rows = cursor.fetchall()
-    return {row[0]: CartProduct._make(convert(row)) for row in rows}
+    products = {}
+    for row in rows:
+        if converters:
+            row = list(row)
+            for i, convert, col in converters:
+                row[i] = convert(row[i], col, db)
+        products[row[0]] = CartProduct._make(row)
+    return products
 
 
 @cache
-def _converters_for(vendor: str):
-    """The database's value converters for CART_FIELDS (Decimal prices, bools on SQLite)."""
-    steps = []
+def _query_for(vendor: str) -> tuple[str, list]:
+    """The SELECT up to its WHERE, and the database's converters for its columns
+    (Decimal prices and bools on SQLite; none on PostgreSQL), as Django's ORM applies them."""
+    db = connections[DEFAULT_DB_ALIAS]
+    table = Product._meta.db_table
+    select = f"SELECT {', '.join(CART_FIELDS)} FROM {db.ops.quote_name(table)} WHERE "
+    converters = []
     for i, name in enumerate(CART_FIELDS):
-        col = Product._meta.get_field(name).get_col(Product._meta.db_table)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        steps += [(i, fn, col) for fn in found]
-
-    def convert(row):
-        row = list(row)
-        for i, fn, col in steps:
-            row[i] = fn(row[i], col, connection)
-        return row
-
-    return convert
-
-
-def _converters():
-    return _converters_for(connection.vendor)
+        col = Product._meta.get_field(name).get_col(table)
+        for convert in db.ops.get_db_converters(col) + col.get_db_converters(db):
+            converters.append((i, convert, col))
+    return select, converters
 
 
 def lines_of(cart: Cart, products: dict[int, CartProduct]) -> tuple[list[CartLine], list[int]]:

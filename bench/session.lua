@@ -1,6 +1,7 @@
 -- wrk script for `make bench`: each connection is its own shopper with its own session.
 -- Run with as many threads as connections (-t N -c N), so each Lua state drives exactly
--- one connection and keeps that connection's session cookie (updated from Set-Cookie).
+-- one connection and keeps that connection's cookies (updated from Set-Cookie): the
+-- session, and the CSRF cookie that pages with forms set, as a browser keeps it.
 --
 --   wrk ... -s session.lua URL -- get <path> <cookie file>     (one cookie line per connection)
 --   wrk ... -s session.lua URL -- add <path> <reset> <ids>      (POST {"product_id"}, new session every <reset> adds)
@@ -16,7 +17,7 @@ function setup(thread)
   next_id = next_id + 1
 end
 
-local mode, path, reset, ids, cookie
+local mode, path, reset, ids, cookie, csrf
 local n, step, order_id, purchases_in_session = 0, 0, nil, 0
 ok, unexpected, server_errors, purchases = 0, 0, 0, 0
 
@@ -47,8 +48,10 @@ function init(args)
 end
 
 local function headers(json)
-  local h = {}
-  if cookie then h["Cookie"] = "sessionid=" .. cookie end
+  local h, jar = {}, {}
+  if cookie then table.insert(jar, "sessionid=" .. cookie) end
+  if csrf then table.insert(jar, "csrftoken=" .. csrf) end
+  if #jar > 0 then h["Cookie"] = table.concat(jar, "; ") end
   if json then h["Content-Type"] = "application/json" end
   return h
 end
@@ -78,6 +81,7 @@ function response(status, hdrs, body)
   if set then
     local value = string.match(set, "^sessionid=([^;]*)")
     if value then cookie = (value ~= "" and value ~= '""') and value or nil end
+    csrf = string.match(set, "^csrftoken=([^;]*)") or csrf
   end
   if status >= 500 then server_errors = server_errors + 1 end
   n = n + 1

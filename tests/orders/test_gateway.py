@@ -54,6 +54,13 @@ def test_same_reference_returns_the_first_charge_without_a_second():
     assert GatewayCharge.objects.count() == 1
 
 
+@pytest.mark.parametrize("number", [DECLINED, FAILS, LOST_REPLY])
+def test_a_reference_charged_before_returns_its_charge_whatever_the_card(number):
+    first = charge()
+    assert charge(number=number) == first
+    assert GatewayCharge.objects.count() == 1
+
+
 def test_same_reference_with_another_amount_is_refused():
     charge()
     with pytest.raises(GatewayError):

@@ -29,7 +29,9 @@ def _back(request, target: str):
 @require_GET
 def detail(request):
     summary = services.read_cart(cart=cart_for(request), keep_id=False)
-    return render(request, "cart/detail.html", {"summary": summary})
+    # The header's badge is this cart's count: no second read of the session's cart.
+    context = {"summary": summary, "cart_count": summary.item_count}
+    return render(request, "cart/detail.html", context)
 
 
 @require_POST

@@ -8,10 +8,10 @@ from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
-from ninja.renderers import BaseRenderer
 
 from shop.errors import ShopError, Throttled
 from shop.openapi import ShopAPI
+from shop.renderers import JSONRenderer
 
 MAX_JSON_DEPTH = 32
 
@@ -64,22 +64,6 @@ def _valid_unicode(value) -> bool:
         except UnicodeEncodeError:
             return False
     return True
-
-
-class _Encoder(json.JSONEncoder):
-    def default(self, o):
-        if isinstance(o, Decimal):
-            return float(o)  # money is quantized to cents; floats print them exactly
-        if hasattr(o, "isoformat"):
-            return o.isoformat()
-        return str(o)
-
-
-class JSONRenderer(BaseRenderer):
-    media_type = "application/json"
-
-    def render(self, request, data, *, response_status):
-        return json.dumps(data, cls=_Encoder, separators=(",", ":"))
 
 
 api = ShopAPI(

@@ -16,21 +16,28 @@ from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
+from cart.cart import Cart
+
 register = template.Library()
 
-ROW = """
+
+def _row(line, currency: str, csrf: str, prefix: str) -> str:
+    product, name, pk = line.product, escape(line.product.name), line.product.id
+    url = _url("catalog:detail", product.slug, prefix)
+    update, remove = _url("cart:update", pk, prefix), _url("cart:remove", pk, prefix)
+    return f"""
     <tr>
       <td><a href="{url}">{name}</a></td>
-      <td class="num hide-sm">{price} {currency}</td>
+      <td class="num hide-sm">{line.unit_price} {currency}</td>
       <td>
         <form class="qty-form" method="post" action="{update}">{csrf}
           <label for="qty-{pk}" class="visually-hidden">Quantity of {name}</label>
-          <input id="qty-{pk}" type="number" name="quantity" value="{quantity}" min="0"
-            max="{max}" required>
+          <input id="qty-{pk}" type="number" name="quantity" value="{line.quantity}" min="0"
+            max="{Cart.MAX_QTY}" required>
           <button type="submit" class="btn btn-secondary">Update</button>
         </form>
       </td>
-      <td class="num">{total} {currency}</td>
+      <td class="num">{line.line_total} {currency}</td>
       <td>
         <form method="post" action="{remove}">{csrf}
           <button type="submit" class="btn-link"
@@ -48,29 +55,10 @@ def _url(name: str, arg, prefix: str) -> str:
 @register.simple_tag(takes_context=True)
 def cart_rows(context, lines) -> str:
     """One <tr> per cart line: link, price, quantity form, total, remove form."""
-    from cart.cart import Cart
-
     csrf = CsrfTokenNode().render(context)
     currency, prefix = escape(str(context.get("CURRENCY", ""))), get_script_prefix()
-    rows = []
-    for line in lines:
-        product, name = line.product, escape(line.product.name)
-        rows.append(
-            ROW.format(
-                url=_url("catalog:detail", product.slug, prefix),
-                update=_url("cart:update", product.pk, prefix),
-                remove=_url("cart:remove", product.pk, prefix),
-                pk=product.pk,
-                name=name,
-                price=line.unit_price,
-                total=line.line_total,
-                quantity=line.quantity,
-                max=Cart.MAX_QTY,
-                currency=currency,
-                csrf=csrf,
-            )
-        )
-    return mark_safe("".join(rows))  # every value above is escaped or a number
+    # Every value in a row is escaped or a number.
+    return mark_safe("".join(_row(line, currency, csrf, prefix) for line in lines))
 
 
 def _forget(**kwargs) -> None:

@@ -14,7 +14,6 @@ from catalog.models import Product
 from shop.money import to_cents
 
 ZERO = Decimal("0.00")
-CART_FIELDS = ("id", "sku", "name", "slug", "price", "stock", "active")  # CartProduct's
 
 
 class CartProduct(NamedTuple):
@@ -114,9 +113,9 @@ def _query_for(vendor: str) -> tuple[str, list]:
     (Decimal prices and bools on SQLite; none on PostgreSQL), as Django's ORM applies them."""
     db = connections[DEFAULT_DB_ALIAS]
     table = Product._meta.db_table
-    select = f"SELECT {', '.join(CART_FIELDS)} FROM {db.ops.quote_name(table)} WHERE "
+    select = f"SELECT {', '.join(CartProduct._fields)} FROM {db.ops.quote_name(table)} WHERE "
     converters = []
-    for i, name in enumerate(CART_FIELDS):
+    for i, name in enumerate(CartProduct._fields):
         col = Product._meta.get_field(name).get_col(table)
         for convert in db.ops.get_db_converters(col) + col.get_db_converters(db):
             converters.append((i, convert, col))
@@ -133,11 +132,6 @@ def lines_of(cart: Cart, products: dict[int, CartProduct]) -> tuple[list[CartLin
         else:
             dropped.append(pk)
     return lines, dropped
-
-
-def cart_lines(cart: Cart) -> tuple[list[CartLine], list[int]]:
-    """The cart's lines priced from the catalog in one query, and the ids that dropped out."""
-    return lines_of(cart, cart_products(cart))
 
 
 def coupon_problem(coupon: Coupon, subtotal: Decimal, now=None) -> str | None:

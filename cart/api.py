@@ -67,7 +67,11 @@ class CouponIn(BaseModel):
 
 
 def cart_body(summary: CartSummary) -> dict:
-    """The contract's cart object (CartOut's fields, in its order)."""
+    """The contract's cart object (CartOut's fields, in its order).
+
+    Money is given as floats, as the JSON renderer would turn the Decimals (cents print
+    exactly), so that the encoder does not call back into Python for each amount.
+    """
     return {
         "cart_id": summary.cart_id,
         "items": [
@@ -76,17 +80,17 @@ def cart_body(summary: CartSummary) -> dict:
                 "product_id": line.product.id,
                 "sku": line.product.sku,
                 "name": line.product.name,
-                "unit_price": line.unit_price,
+                "unit_price": float(line.unit_price),
                 "quantity": line.quantity,
-                "line_total": line.line_total,
+                "line_total": float(line.line_total),
             }
             for line in summary.lines
         ],
         "item_count": summary.item_count,
-        "subtotal": summary.subtotal,
+        "subtotal": float(summary.subtotal),
         "coupon": summary.coupon.code if summary.coupon else None,
-        "discount": summary.discount,
-        "total": summary.total,
+        "discount": float(summary.discount),
+        "total": float(summary.total),
         "currency": settings.CURRENCY,
         "notices": summary.notices,
     }

@@ -113,7 +113,7 @@ def _select_for(vendor: str) -> str:
     """
     columns = list(CartProduct._fields)
     if vendor == "sqlite":
-        columns[columns.index("price")] = "printf('%%.2f', price)"  # %% is a literal % in Django SQL
+        columns[columns.index("price")] = "printf('%%.2f', price)"  # %% is Django SQL's literal %
     table = connections[DEFAULT_DB_ALIAS].ops.quote_name(Product._meta.db_table)
     return f"SELECT {', '.join(columns)} FROM {table} WHERE "
 

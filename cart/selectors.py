@@ -11,7 +11,7 @@ from django.utils import timezone
 from cart.cart import Cart
 from cart.models import Coupon
 from catalog.models import Product
-from shop.money import to_cents
+from shop.money import cents_from_db, to_cents
 
 ZERO = Decimal("0.00")
 
@@ -97,25 +97,14 @@ def cart_products(
     with db.cursor() as cursor:
         cursor.execute(_select_for(db.vendor) + " OR ".join(where), params)
         rows = cursor.fetchall()
-    if db.vendor == "sqlite":  # the price comes as text (see _select_for)
-        return {r[0]: CartProduct(r[0], r[1], r[2], r[3], Decimal(r[4]), r[5], r[6]) for r in rows}
-    return {r[0]: CartProduct._make(r) for r in rows}
+    return {r[0]: CartProduct(r[0], r[1], r[2], r[3], cents_from_db(r[4]), *r[5:]) for r in rows}
 
 
 @cache
 def _select_for(vendor: str) -> str:
-    """The SELECT up to its WHERE, giving each column as CartProduct holds it.
-
-    PostgreSQL returns Decimal prices and bools already. SQLite stores a decimal as REAL, so
-    the price is formatted to cents in SQL, as text for Decimal() (what Django's converter
-    does, rounding the float to the field's 2 places); its `bool` columns come back as
-    bools through the converter Django registers with the sqlite3 module.
-    """
-    columns = list(CartProduct._fields)
-    if vendor == "sqlite":
-        columns[columns.index("price")] = "printf('%%.2f', price)"  # %% is Django SQL's literal %
+    """The SELECT up to its WHERE (bools come as bools: Django registers SQLite's converter)."""
     table = connections[DEFAULT_DB_ALIAS].ops.quote_name(Product._meta.db_table)
-    return f"SELECT {', '.join(columns)} FROM {table} WHERE "
+    return f"SELECT {', '.join(CartProduct._fields)} FROM {table} WHERE "
 
 
 def lines_of(cart: Cart, products: dict[int, CartProduct]) -> tuple[list[CartLine], list[int]]:

@@ -149,8 +149,9 @@ def _unauthenticated(request, exc):
     return error_response(request, 401, "not_authenticated", "Sign in first.")
 
 
-api.add_router("/", "catalog.api.router")
+# URL patterns are tried in this order: the cart's come first, being the busiest.
 api.add_router("/cart", "cart.api.router")
+api.add_router("/", "catalog.api.router")
 api.add_router("/", "orders.api.router")
 api.add_router("/", "orders.payments_api.router")
 api.add_router("/auth", "accounts.api.router")

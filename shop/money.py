@@ -36,3 +36,11 @@ def parse_amount(value) -> Decimal:
     if amount > MAX_AMOUNT:
         raise ValueError("is too large")
     return amount
+
+
+def cents_from_db(value) -> Decimal:
+    """A money column read by raw SQL: a Decimal on PostgreSQL; a float (or an int) on SQLite,
+    which stores decimals as REAL, rounded to cents as Django's converter does, but cheaper."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(f"{value:.2f}")

@@ -5,14 +5,15 @@ from accounts import views as account_views
 from shop import views
 from shop.api import api
 
+# Django tries these in order on every request: the busiest paths come first.
 urlpatterns = [
-    path("admin/login/", account_views.admin_login),  # the admin's sign-in, throttled
-    path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("catalog.urls")),
     path("cart/", include("cart.urls")),
     path("orders/", include("orders.urls")),
     path("account/", include("accounts.urls")),
-    path("", include("catalog.urls")),
+    path("admin/login/", account_views.admin_login),  # the admin's sign-in, throttled
+    path("admin/", admin.site.urls),
     re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
 ]
 

@@ -1,8 +1,9 @@
 """`{% fixed_url %}` and `{% fixed_static %}`: URLs every page shows, worked out once per process.
 
 A URL without arguments and a static file's (hashed) URL cannot change while the process
-runs, so each is reversed or looked up once per script prefix instead of on every page
-(`{% url %}` walks the resolver, `{% static %}` the manifest: ~10 of them in base.html).
+runs, so each is reversed or looked up, and escaped, once per script prefix instead of on
+every page (`{% url %}` walks the resolver, `{% static %}` the manifest: ~10 of them in
+base.html). They are plain nodes, not simple tags, so a page pays a dict lookup for each.
 Output and escaping are those of `{% url %}` and `{% static %}`.
 """
 
@@ -12,30 +13,44 @@ from django import template
 from django.core.signals import setting_changed
 from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
+from django.utils.html import conditional_escape
 
 register = template.Library()
 
 
 @cache
 def _reversed(name: str, prefix: str) -> str:
-    return reverse(name)
+    return conditional_escape(reverse(name))
 
 
 @cache
 def _static(path: str, prefix: str) -> str:
-    return static(path)
+    return conditional_escape(static(path))
 
 
-@register.simple_tag
-def fixed_url(name: str) -> str:
-    """`{% url name %}` for a URL name without arguments."""
-    return _reversed(name, get_script_prefix())
+class _FixedNode(template.Node):
+    def __init__(self, lookup, arg: str):
+        self.lookup, self.arg = lookup, arg
+
+    def render(self, context) -> str:
+        return self.lookup(self.arg, get_script_prefix())
 
 
-@register.simple_tag
-def fixed_static(path: str) -> str:
-    """`{% static path %}`."""
-    return _static(path, get_script_prefix())
+def _fixed_tag(lookup):
+    def compile_tag(parser, token):
+        bits = token.split_contents()
+        arg = bits[1] if len(bits) == 2 else ""
+        if len(arg) < 2 or arg[0] not in "'\"" or arg[-1] != arg[0]:
+            raise template.TemplateSyntaxError(f"{bits[0]} takes one quoted string.")
+        return _FixedNode(lookup, arg[1:-1])
+
+    return compile_tag
+
+
+# {% fixed_url "name" %}: `{% url "name" %}` for a URL name without arguments.
+register.tag("fixed_url", _fixed_tag(_reversed))
+# {% fixed_static "path" %}: `{% static "path" %}`.
+register.tag("fixed_static", _fixed_tag(_static))
 
 
 def _forget(**kwargs) -> None:

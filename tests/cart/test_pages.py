@@ -111,7 +111,7 @@ def test_coupon_form_applies_refuses_and_removes(client, pear):
     response = client.post("/cart/coupon/", {"code": "save10"}, follow=True)
     assert _messages(response) == ["The coupon SAVE10 is applied."]
     html = response.content.decode()
-    assert 'data-testid="discount">−0.60 USD<' in html
+    assert 'data-testid="discount">&minus;0.60 USD<' in html
     assert 'data-testid="total">5.40 USD<' in html
     response = client.post("/cart/coupon/", {"code": "NOPE"}, follow=True)
     assert _messages(response) == ["This coupon code is not valid."]

@@ -304,3 +304,18 @@ def test_adding_costs_session_read_product_read_session_write(
     assert response.json()["item_count"] == 2
     assert _statements(ctx) == expected
     assert len(expected) <= 3
+
+
+def test_text_and_money_come_out_exact_as_utf8_json(api_client):
+    """orjson writes text as UTF-8 (not \\u escapes) and cents exactly."""
+    tart = ProductFactory(
+        sku="tart", name="Crème brûlée “tart” 🍮", price=Decimal("19.99"), stock=9
+    )
+    response = api_client.post("/api/cart/items", {"product_id": tart.pk, "quantity": 3})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert "Crème brûlée “tart” 🍮".encode() in response.content
+    body = json.loads(response.content, parse_float=Decimal)
+    assert body["items"][0]["name"] == "Crème brûlée “tart” 🍮"
+    assert body["items"][0]["unit_price"] == Decimal("19.99")
+    assert body["items"][0]["line_total"] == body["subtotal"] == Decimal("59.97")

@@ -172,3 +172,32 @@ def test_cart_rows_escape_names_and_their_forms_carry_a_working_csrf_token(pear)
     assert session_cart(client).items == {pear.pk: 3, odd.pk: 1}
     forged = client.post(f"/cart/items/{pear.pk}/", {"quantity": "1"})
     assert forged.status_code == 403 and session_cart(client).items[pear.pk] == 3
+
+
+def test_cached_cart_rows_follow_staff_edits_and_carry_each_shoppers_own_token(pear):
+    """Rows are cached per product and quantity (cart_rows.py): an edit is a new row, and
+    two shoppers with the same line share the row's HTML but never a CSRF token."""
+    ann, bob = Client(), Client()
+    put_cart(ann, {pear.pk: 2})
+    put_cart(bob, {pear.pk: 2})
+
+    def row_and_tokens(client):
+        page = client.get("/cart/").content.decode()
+        tokens = {t.split('"')[0] for t in page.split('name="csrfmiddlewaretoken" value="')[1:]}
+        return page, tokens
+
+    ann_page, ann_tokens = row_and_tokens(ann)
+    bob_page, bob_tokens = row_and_tokens(bob)
+    assert (
+        '<td class="num">2.40 USD</td>' in ann_page and '<td class="num">2.40 USD</td>' in bob_page
+    )
+    assert len(ann_tokens) == 1 and len(bob_tokens) == 1 and ann_tokens != bob_tokens
+
+    pear.name, pear.price = "Nashi pear", Decimal("1.35")
+    pear.save()
+    page, _ = row_and_tokens(ann)
+    assert '<a href="/products/pear/">Nashi pear</a>' in page
+    assert (
+        '<td class="num hide-sm">1.35 USD</td>' in page and '<td class="num">2.70 USD</td>' in page
+    )
+    assert ">Pear<" not in page and "2.40 USD" not in page

@@ -28,8 +28,8 @@ def test_pagination_splits_the_list(client, settings):
     settings.PAGE_SIZE = 3
     ProductFactory.create_batch(7)
     page3 = client.get("/?page=3")
-    assert len(page3.context["products"]) == 1
-    assert "Page 3 of 3" in page3.content.decode()
+    html = page3.content.decode()
+    assert html.count('<li class="card">') == 1 and "Page 3 of 3" in html
 
 
 @pytest.mark.parametrize("count", [1, 30])

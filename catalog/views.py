@@ -19,7 +19,7 @@ def product_list(request):
     return pages.render(
         request,
         "catalog/list.html",
-        key=(shown, categories, cards),
+        key=(shown, tuple(categories), tuple(cards)),
         context=lambda: {
             "page": page,
             "cards": cards,

@@ -51,13 +51,15 @@ def render(
 ) -> SafeString:
     """The template rendered with context(), cached under key, with the slots filled in.
 
-    key: everything the output shows (tuples, lists, dataclasses of plain values); keys
-    are compared by repr, so that Decimal 1.50 and 1.5, or True and 1, differ. context is
-    called only on a miss; it must not hold per-request values (those are slots).
+    key: everything the output shows, as hashable values (tuples, named tuples, strings,
+    numbers). Keys are compared by ==, so values that are equal must print alike: money
+    goes through shop.money (always two places: Decimal 1.5 == 1.50 but prints otherwise)
+    and a field keeps one type (True == 1). Comparing by repr instead would cost more than
+    rendering a small page. context is called only on a miss; it must not hold per-request
+    values (those are slots).
     """
     slots = slots or {}
-    # URLs in the HTML depend on the script prefix; the repr makes Decimal/bool exact.
-    cache_key = (template_name, get_script_prefix(), repr(key))
+    cache_key = (template_name, get_script_prefix(), key)  # URLs depend on the prefix
     with _lock:
         html = _fragments.get(cache_key)
         if html is not None:

@@ -80,7 +80,7 @@ def cart_body(summary: CartSummary) -> dict:
                 "product_id": line.product.id,
                 "sku": line.product.sku,
                 "name": line.product.name,
-                "unit_price": float(line.unit_price),
+                "unit_price": float(line.product.price),
                 "quantity": line.quantity,
                 "line_total": float(line.line_total),
             }

@@ -42,6 +42,10 @@ class Cart:
             "coupon": self.coupon,
         }
 
+    def state(self) -> tuple:
+        """What save() would store, as one cheaply compared value (to skip unchanged saves)."""
+        return self.id, tuple(self.items.items()), self.coupon
+
     @property
     def count(self) -> int:
         return sum(self.items.values())

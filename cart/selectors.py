@@ -35,18 +35,14 @@ class CartProduct(NamedTuple):
     get_absolute_url = Product.get_absolute_url
 
 
-@dataclass
-class CartLine:
+class CartLine(NamedTuple):
     product: CartProduct
     quantity: int
+    line_total: Decimal  # price × quantity, worked out once
 
     @property
     def unit_price(self) -> Decimal:
         return self.product.price
-
-    @property
-    def line_total(self) -> Decimal:
-        return self.product.price * self.quantity
 
 
 @dataclass
@@ -97,7 +93,8 @@ def cart_products(
     with db.cursor() as cursor:
         cursor.execute(_select_for(db.vendor) + " OR ".join(where), params)
         rows = cursor.fetchall()
-    return {r[0]: CartProduct(r[0], r[1], r[2], r[3], cents_from_db(r[4]), *r[5:]) for r in rows}
+    make = CartProduct._make  # rows are in the tuple's order
+    return {r[0]: make((r[0], r[1], r[2], r[3], cents_from_db(r[4]), r[5], r[6])) for r in rows}
 
 
 @cache
@@ -113,7 +110,7 @@ def lines_of(cart: Cart, products: dict[int, CartProduct]) -> tuple[list[CartLin
     for pk, qty in cart.items.items():
         product = products.get(pk)
         if product is not None and product.active:
-            lines.append(CartLine(product, qty))
+            lines.append(CartLine(product, qty, product.price * qty))
         else:
             dropped.append(pk)
     return lines, dropped

@@ -39,11 +39,13 @@ def _settle(cart: Cart, summary: CartSummary) -> None:
         cart.coupon = None
 
 
-def _commit(cart: Cart, products: dict[int, CartProduct], before: dict, coupon=None) -> CartSummary:
+def _commit(
+    cart: Cart, products: dict[int, CartProduct], before: tuple, coupon=None
+) -> CartSummary:
     """Price the changed cart, settle it, and save it if anything changed or it is new."""
     summary = summarize(cart, products, coupon)
     _settle(cart, summary)
-    if cart.as_dict() != before or not cart.is_stored():
+    if cart.state() != before or not cart.is_stored():
         cart.save()
     return summary
 
@@ -78,6 +80,14 @@ def _check_stock(product: CartProduct, quantity: int) -> None:
         )
 
 
+def _full(cart: Cart, products: dict[int, CartProduct]) -> bool:
+    """Whether the cart holds MAX_LINES products that are still sold (stale lines will go)."""
+    if len(cart.items) < Cart.MAX_LINES:
+        return False
+    lines, _ = lines_of(cart, products)
+    return len(lines) >= Cart.MAX_LINES
+
+
 def add_to_cart(
     *, cart: Cart, product_id: int | None = None, sku: str | None = None, quantity: int = 1
 ) -> CartSummary:
@@ -89,14 +99,13 @@ def add_to_cart(
         raise ShopError("Give either a sku or a product_id.", code="validation_error")
     if not 1 <= quantity <= Cart.MAX_QTY:
         raise InvalidQuantity(f"Quantity must be between 1 and {Cart.MAX_QTY}.")
-    before = cart.as_dict()
+    before = cart.state()
     products = cart_products(cart, product_id=product_id, sku=sku)
     product = _pick(products, product_id, sku)
     new_quantity = cart.items.get(product.pk, 0) + quantity
     if new_quantity > Cart.MAX_QTY:
         raise InvalidQuantity(f"At most {Cart.MAX_QTY} of one product per cart.")
-    lines, _ = lines_of(cart, products)
-    if product.pk not in cart.items and len(lines) >= Cart.MAX_LINES:
+    if product.pk not in cart.items and _full(cart, products):
         raise CartFull(f"The cart is full ({Cart.MAX_LINES} different products at most).")
     _check_stock(product, new_quantity)
     cart.items[product.pk] = new_quantity
@@ -109,7 +118,7 @@ def set_quantity(*, cart: Cart, product_id: int, quantity: int) -> CartSummary:
         raise InvalidQuantity(f"Quantity must be between 0 and {Cart.MAX_QTY}.")
     if product_id not in cart.items:
         raise NotInCart()
-    before = cart.as_dict()
+    before = cart.state()
     products = cart_products(cart)
     if quantity == 0:
         del cart.items[product_id]
@@ -124,7 +133,7 @@ def remove_from_cart(*, cart: Cart, product_id: int) -> CartSummary:
     """Remove a line. Raises NotInCart (404) if the product is not in the cart."""
     if product_id not in cart.items:
         raise NotInCart()
-    before = cart.as_dict()
+    before = cart.state()
     del cart.items[product_id]
     return _commit(cart, cart_products(cart), before)
 
@@ -147,7 +156,7 @@ def apply_coupon(*, cart: Cart, code: str) -> CartSummary:
             coupon = find_coupon(code)
             if coupon is None:
                 raise InvalidCoupon("This coupon code is not valid.")
-            before = cart.as_dict()
+            before = cart.state()
             products = cart_products(cart)
             lines, _ = lines_of(cart, products)
             subtotal = sum((line.line_total for line in lines), 0)
@@ -164,6 +173,6 @@ def apply_coupon(*, cart: Cart, code: str) -> CartSummary:
 
 def remove_coupon(*, cart: Cart) -> CartSummary:
     """Stop using the cart's coupon (nothing to do if it has none)."""
-    before = cart.as_dict()
+    before = cart.state()
     cart.coupon = None
     return _commit(cart, cart_products(cart), before)

@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal
 
+import orjson
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -17,7 +18,13 @@ MAX_JSON_DEPTH = 32
 
 
 class JSONParser(Parser):
-    """JSON objects only; floats parse as Decimal so that money is never rounded."""
+    """JSON objects only; floats parse as Decimal so that money is never rounded.
+
+    Most bodies hold only text, integers and booleans: orjson reads those in a tenth of the
+    time. Anything else (a number with a fraction or exponent, an integer past 64 bits,
+    nesting too deep, or a body orjson refuses) goes through the exact parser below, which
+    also words the error.
+    """
 
     def parse_body(self, request):
         ctype = request.content_type or ""
@@ -28,16 +35,39 @@ class JSONParser(Parser):
                 status=415,
             )
         try:
-            data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
-        except (ValueError, RecursionError) as err:
-            raise ShopError("The body is not valid JSON.", code="invalid_json") from err
-        if not isinstance(data, dict):
-            raise ShopError("The body must be a JSON object.", code="invalid_json")
-        if _depth(data) > MAX_JSON_DEPTH:
-            raise ShopError("The body is nested too deeply.", code="invalid_json")
-        if not _valid_unicode(data):
-            raise ShopError("The body contains invalid Unicode text.", code="invalid_json")
-        return data
+            data = orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            data = None
+        if isinstance(data, dict) and _plain(data):
+            return data
+        return _exact(request.body)
+
+
+def _plain(value: dict | list, level: int = 1) -> bool:
+    """Whether a parsed object or array holds no float and is at most MAX_JSON_DEPTH deep."""
+    children = value.values() if isinstance(value, dict) else value
+    if children and level >= MAX_JSON_DEPTH:
+        return False
+    for child in children:
+        if isinstance(child, float):
+            return False
+        if isinstance(child, dict | list) and not _plain(child, level + 1):
+            return False
+    return True
+
+
+def _exact(body: bytes) -> dict:
+    try:
+        data = json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as err:
+        raise ShopError("The body is not valid JSON.", code="invalid_json") from err
+    if not isinstance(data, dict):
+        raise ShopError("The body must be a JSON object.", code="invalid_json")
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ShopError("The body is nested too deeply.", code="invalid_json")
+    if not _valid_unicode(data):
+        raise ShopError("The body contains invalid Unicode text.", code="invalid_json")
+    return data
 
 
 def _no_constants(name: str):

@@ -76,15 +76,15 @@ def cart_body(summary: CartSummary) -> dict:
         "cart_id": summary.cart_id,
         "items": [
             {
-                "id": line.product.id,
-                "product_id": line.product.id,
-                "sku": line.product.sku,
-                "name": line.product.name,
-                "unit_price": float(line.product.price),
-                "quantity": line.quantity,
-                "line_total": float(line.line_total),
+                "id": product.id,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "unit_price": float(product.price),
+                "quantity": quantity,
+                "line_total": float(line_total),
             }
-            for line in summary.lines
+            for product, quantity, line_total in summary.lines
         ],
         "item_count": summary.item_count,
         "subtotal": float(summary.subtotal),

@@ -1,7 +1,7 @@
 """`make bench`: the shop against a bare-Django reference app, both under gunicorn, driven by wrk.
 
 Environment knobs (defaults in brackets): BENCH_SECONDS [10] per measured run,
-BENCH_WARMUP [2] seconds per case before measuring, BENCH_REPS [3], BENCH_CONNECTIONS
+BENCH_WARMUP [2] seconds per case before measuring, BENCH_REPS [5], BENCH_CONNECTIONS
 ["8 32"], BENCH_CASES [all] (comma-separated case keys), BENCH_DOCS [0] (1: rewrite the
 table in docs/PERFORMANCE.md), BENCH_KEEP [0] (1: keep the scratch directory), BENCH_MEMORY
 [1] (0: skip the 20,000-request memory check).
@@ -70,7 +70,7 @@ def config() -> dict:
     return {
         "seconds": float(os.environ.get("BENCH_SECONDS", "10")),
         "warmup": float(os.environ.get("BENCH_WARMUP", "2")),
-        "reps": int(os.environ.get("BENCH_REPS", "3")),
+        "reps": int(os.environ.get("BENCH_REPS", "5")),
         "connections": [int(c) for c in os.environ.get("BENCH_CONNECTIONS", "8 32").split()],
         "cases": [c for c in CASES if not wanted or c.key in wanted.split(",")],
         "docs": os.environ.get("BENCH_DOCS") == "1",

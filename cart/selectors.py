@@ -40,10 +40,6 @@ class CartLine(NamedTuple):
     quantity: int
     line_total: Decimal  # price × quantity, worked out once
 
-    @property
-    def unit_price(self) -> Decimal:
-        return self.product.price
-
 
 @dataclass
 class CartSummary:

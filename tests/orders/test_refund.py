@@ -142,6 +142,8 @@ def test_bad_amounts_are_400_invalid_amount_and_change_nothing(api_client, order
     [
         ('{"amount": 1e2}', "invalid_amount"),
         ('{"amount": 10.005}', "invalid_amount"),
+        # A float would round this to 10.0; parsed exactly it has too many decimals.
+        ('{"amount": 10.000000000000001}', "invalid_amount"),
         ('{"amount": NaN}', "invalid_json"),
         ('{"amount": Infinity}', "invalid_json"),
     ],

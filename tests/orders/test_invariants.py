@@ -110,7 +110,9 @@ class ShopMachine(RuleBasedStateMachine):
         code = response.json().get("error", {}).get("code")
         left = before.amount_paid - before.amount_refunded
         wanted = left if amount == "all" else amount
-        if amount in BAD_AMOUNTS or (isinstance(amount, Decimal) and amount <= 0):
+        # Not `amount in BAD_AMOUNTS` for a Decimal: Decimal("1.00") == True.
+        bad = amount in BAD_AMOUNTS if not isinstance(amount, Decimal) else amount <= 0
+        if bad:
             assert (response.status_code, code) == (400, "invalid_amount")
         elif before.status == "shipped" and not as_staff:
             assert response.status_code == 403

@@ -6,7 +6,7 @@ from pydantic import Field, StrictStr
 
 from accounts import services
 from accounts.tokens import SignInRequired, issue_token
-from shop.schemas import text
+from core.schemas import text
 
 router = Router(tags=["accounts"])
 

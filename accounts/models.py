@@ -75,16 +75,3 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 SESSION_HASH_SALT = "accounts.User.session_auth_hash"
-
-
-class SavedCart(models.Model):
-    """A signed-in shopper's cart, kept against the account (same shape as the session's)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    data = models.JSONField(default=dict)
-    updated_at = models.DateTimeField(default=timezone.now)
-
-    def __str__(self):
-        return f"cart of user {self.user_id}"

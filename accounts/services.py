@@ -7,17 +7,13 @@ from django.core.validators import validate_email
 from django.db import IntegrityError
 from django.db.models import F
 
-from accounts.carts import merge_carts
+from accounts.errors import InvalidCredentials
 from accounts.models import User
 from cart.cart import Cart
-from shop.errors import ShopError
+from cart.services import carry_into_account
+from core.errors import ShopError
 
 TAKEN = "An account with this email address already exists."
-
-
-class InvalidCredentials(ShopError):
-    code, status = "invalid_credentials", 401
-    message = "The email address or password is not correct."
 
 
 def _invalid(fields: dict) -> ShopError:
@@ -61,12 +57,7 @@ def log_in(request, user: User) -> None:
     anonymous_cart = Cart(request.session).as_dict() if has_cart else None
     auth.login(request, user)  # cycles the session key (no fixation), keeps the session's data
     if anonymous_cart is not None:
-        cart = Cart(request.session, user)
-        saved = cart.saved_data()
-        cart.load(
-            merge_carts(saved, anonymous_cart, max_lines=Cart.MAX_LINES, max_qty=Cart.MAX_QTY)
-        )
-        cart.save()
+        carry_into_account(cart=Cart(request.session, user), anonymous=anonymous_cart)
 
 
 def revoke_sessions(*, user_ids: list[int]) -> int:

@@ -15,7 +15,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from shop.errors import Throttled
+from core.errors import Throttled
 
 PREFIX = "login-failures"
 MESSAGE = "Too many failed sign-ins. Wait a few minutes and try again."

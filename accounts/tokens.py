@@ -5,7 +5,7 @@ from django.core import signing
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
-from shop.errors import NotAuthenticated
+from core.errors import NotAuthenticated
 
 SALT = "accounts.access-token"
 MAX_TOKEN_LENGTH = 512

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import SignInForm, SignUpForm
-from shop.errors import ShopError, Throttled
+from core.errors import ShopError, Throttled
 
 
 def _next_url(request) -> str:

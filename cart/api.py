@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field, StrictInt, model_validator
 from cart import services
 from cart.cart import Cart, cart_for
 from cart.selectors import CartSummary
+from core.schemas import MAX_ID, Id, Money, quantity, text
 from shop.renderers import json_response
-from shop.schemas import MAX_ID, Id, Money, quantity, text
 
 router = Router(tags=["cart"])
 

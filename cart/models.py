@@ -1,9 +1,11 @@
-"""Coupons (the cart itself lives in the session, see cart/cart.py)."""
+"""Coupons, and carts saved against accounts (the cart itself lives in the session)."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class Coupon(models.Model):
@@ -54,3 +56,16 @@ class Coupon(models.Model):
             raise ValidationError({"value": "A coupon must take something off."})
         if self.kind == self.Kind.PERCENT and self.value is not None and self.value > 100:
             raise ValidationError({"value": "A percentage can be at most 100."})
+
+
+class SavedCart(models.Model):
+    """A signed-in shopper's cart, kept against the account (same shape as the session's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"cart of user {self.user_id}"

@@ -11,7 +11,7 @@ from django.utils import timezone
 from cart.cart import Cart
 from cart.models import Coupon
 from catalog.models import Product
-from shop.money import cents_from_db, to_cents
+from core.money import cents_from_db, to_cents
 
 ZERO = Decimal("0.00")
 

@@ -2,10 +2,13 @@
 
 Each write loads the cart's products in one query (the product being added included), so
 that an add on database sessions costs three statements: session read, products, session
-write. A failed write raises before saving, so the stored cart is left as it was.
+write. A failed write raises before saving, so the stored cart is left as it was. A
+signed-in shopper's cart is saved to the account too (`save`), so it follows them.
 """
 
 from cart.cart import Cart
+from cart.errors import CartFull, InvalidCoupon, InvalidQuantity, NotInCart
+from cart.saved import merge_carts, save_cart, saved_cart
 from cart.selectors import (
     CartProduct,
     CartSummary,
@@ -15,20 +18,33 @@ from cart.selectors import (
     lines_of,
     summarize,
 )
-from shop.errors import (
-    CartFull,
-    InsufficientStock,
-    InvalidCoupon,
-    InvalidQuantity,
-    NotFound,
-    ProductNotFound,
-    ShopError,
-)
-from shop.throttle import coupon_failures
+from catalog.errors import InsufficientStock, ProductNotFound
+from core.errors import ShopError
+from core.throttle import coupon_failures
 
 
-class NotInCart(NotFound):
-    code, message = "not_in_cart", "That product is not in the cart."
+def save(cart: Cart) -> None:
+    """Store the cart in the session and, for a signed-in shopper, against the account."""
+    cart.save()
+    if cart.user is not None:
+        save_cart(cart.user, cart.as_dict())
+
+
+def start_over(*, cart: Cart) -> None:
+    """After checkout: the cart is emptied and gets a new id."""
+    cart.reset()
+    save(cart)
+
+
+def carry_into_account(*, cart: Cart, anonymous: dict) -> None:
+    """At sign-in: add the session's anonymous cart into the account's saved cart.
+
+    `cart` is the session's cart of the user just signed in; `anonymous` what the session
+    held before (Cart.as_dict()).
+    """
+    saved = saved_cart(cart.user)
+    cart.load(merge_carts(saved, anonymous, max_lines=Cart.MAX_LINES, max_qty=Cart.MAX_QTY))
+    save(cart)
 
 
 def _settle(cart: Cart, summary: CartSummary) -> None:
@@ -46,7 +62,7 @@ def _commit(
     summary = summarize(cart, products, coupon)
     _settle(cart, summary)
     if cart.state() != before or not cart.is_stored():
-        cart.save()
+        save(cart)
     return summary
 
 
@@ -59,7 +75,7 @@ def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
     summary = summarize(cart, cart_products(cart))
     if summary.dropped or summary.coupon_dropped or (keep_id and not cart.is_stored()):
         _settle(cart, summary)
-        cart.save()
+        save(cart)
     return summary
 
 
@@ -141,6 +157,7 @@ def remove_from_cart(*, cart: Cart, product_id: int) -> CartSummary:
 def clear_cart(*, cart: Cart) -> CartSummary:
     """Empty the cart and drop its coupon; the cart keeps its id."""
     cart.clear()
+    save(cart)
     return summarize(cart, {})
 
 
@@ -149,7 +166,7 @@ def apply_coupon(*, cart: Cart, code: str) -> CartSummary:
 
     Raises InvalidCoupon (unknown, inactive, not started, expired, used up, subtotal too low);
     the cart keeps its old coupon then. Raises Throttled (429) after too many of those
-    per cart (shop/throttle.py).
+    per cart (core/throttle.py).
     """
     try:
         with coupon_failures.attempt(cart.id, counts=InvalidCoupon):
@@ -165,7 +182,7 @@ def apply_coupon(*, cart: Cart, code: str) -> CartSummary:
                 raise InvalidCoupon(problem)
     except InvalidCoupon:
         if not cart.is_stored():
-            cart.save()  # keep the cart id that the failure was counted against
+            save(cart)  # keep the cart id that the failure was counted against
         raise
     cart.coupon = coupon.code
     return _commit(cart, products, before, coupon=coupon)

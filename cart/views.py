@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET, require_POST
 from cart import services
 from cart.cart import cart_for
 from cart.forms import AddToCartForm, CouponForm, QuantityForm
+from core.errors import ShopError
 from shop import pages
-from shop.errors import ShopError
 
 REMOVED = "The product was removed from your cart."
 

@@ -8,9 +8,9 @@ from pydantic import BaseModel, Field, StrictBool
 
 from catalog import selectors, services
 from catalog.models import Product
-from shop.errors import NotFound, ShopError
-from shop.permissions import require_staff
-from shop.schemas import Amount, Id, Money, text
+from core.errors import NotFound, ShopError
+from core.permissions import require_staff
+from core.schemas import Amount, Id, Money, text
 
 router = Router(tags=["catalog"])
 

@@ -11,7 +11,7 @@ from django.db.models import Func, IntegerField, Q, QuerySet, Subquery
 from django.dispatch import receiver
 
 from catalog.models import Category, Product
-from shop.money import cents_from_db
+from core.money import cents_from_db
 
 
 def visible_products(*, q: str = "", category: str = "") -> QuerySet[Product]:

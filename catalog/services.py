@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from catalog.models import Category, Product
-from shop.errors import Conflict, ShopError
+from core.errors import Conflict, ShopError
 
 EDITABLE = ("sku", "name", "price", "stock", "category", "description", "active")
 

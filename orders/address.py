@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from shop.errors import ShopError
+from core.errors import ShopError
 
 LIMITS = {"name": 100, "street": 200, "city": 100, "zip": 20}
 EMAIL_MAX = 254

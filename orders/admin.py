@@ -2,8 +2,9 @@
 
 from django.contrib import admin, messages
 
+from core.errors import ShopError
 from orders.models import Order, OrderEvent, OrderLine
-from orders.payment_admin import (
+from orders.payments.admin import (
     PaymentAdminMixin,
     PaymentInline,
     ReadOnlyInline,
@@ -11,7 +12,6 @@ from orders.payment_admin import (
     refund_what_remains,
 )
 from orders.services.lifecycle import cancel, ship
-from shop.errors import ShopError
 
 
 class OrderLineInline(ReadOnlyInline):

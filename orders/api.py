@@ -4,32 +4,19 @@ from django.http import HttpResponse
 from ninja import Router, Status
 
 from cart.cart import cart_for
+from core.errors import Forbidden
+from core.schemas import Id
 from orders import selectors
 from orders.address import Address
+from orders.expiry import expire_if_due, expire_stale
+from orders.idempotency import idempotency_key
 from orders.models import Order
 from orders.ownership import Owner
 from orders.schemas import CancelIn, CheckoutIn, OrderOut
 from orders.services.checkout import checkout as place_order
-from orders.services.lifecycle import cancel, expire_if_due, expire_stale, ship
-from shop.errors import Forbidden, ShopError
-from shop.schemas import Id
+from orders.services.lifecycle import cancel, ship
 
 router = Router(tags=["orders"])
-
-MAX_KEY_LENGTH = 255
-
-
-def idempotency_key(request) -> str | None:
-    """The `Idempotency-Key` header: 1–255 printable ASCII characters, or absent."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not 1 <= len(key) <= MAX_KEY_LENGTH or not all(33 <= ord(c) <= 126 for c in key):
-        raise ShopError(
-            "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces.",
-            code="invalid_idempotency_key",
-        )
-    return key
 
 
 def owned_order(request, order_id: int) -> Order:

@@ -32,7 +32,7 @@ class Order(models.Model):
         related_name="orders",
     )
     email = models.EmailField(max_length=254)
-    # Written only by orders.services.states.move().
+    # Written only by orders.states.move().
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
 
     ship_name = models.CharField(max_length=100, blank=True)

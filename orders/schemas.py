@@ -7,9 +7,9 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator
 
+from core.schemas import Money, text
 from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, country_problem, email_problem
 from orders.models import Order, Refund
-from shop.schemas import Money, text
 
 
 def _country(value: str) -> str:

@@ -5,14 +5,9 @@ from collections.abc import Iterable
 from django.db import connection
 from django.db.models import QuerySet
 
+from orders.errors import OrderNotFound
 from orders.models import Order, OrderLine, Payment, Refund
 from orders.ownership import Owner
-from shop.errors import NotFound
-
-
-class OrderNotFound(NotFound):
-    code, message = "order_not_found", "No such order."
-
 
 RELATED = ("lines", "payments", "refunds")  # what an order is shown with
 

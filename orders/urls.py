@@ -1,6 +1,7 @@
 from django.urls import path
 
-from orders import payment_views, views
+from orders import views
+from orders.payments import views as payment_views
 
 app_name = "orders"
 urlpatterns = [

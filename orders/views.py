@@ -8,14 +8,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cart.cart import cart_for
 from cart.selectors import cart_summary
+from core.errors import ShopError
 from orders import selectors
+from orders.errors import IdempotencyKeyReused, OrderNotFound
+from orders.expiry import expire_if_due, expire_stale
 from orders.forms import CancelForm, CheckoutForm, new_form_token
 from orders.models import Order
 from orders.ownership import Owner
-from orders.services.checkout import IdempotencyKeyReused
 from orders.services.checkout import checkout as place_order
-from orders.services.lifecycle import ALLOWED, cancel, expire_if_due, expire_stale
-from shop.errors import ShopError
+from orders.services.lifecycle import cancel
+from orders.states import ALLOWED
 
 
 def _owned(request, number: str, *, lazy_expiry: bool = True, related: bool = True) -> Order:
@@ -23,7 +25,7 @@ def _owned(request, number: str, *, lazy_expiry: bool = True, related: bool = Tr
     owner = Owner.of(request)
     try:
         order = selectors.order_for(owner, number=number, related=related)
-    except selectors.OrderNotFound:
+    except OrderNotFound:
         raise Http404("No such order.") from None
     if lazy_expiry and expire_if_due(order=order):
         order = selectors.order_for(owner, number=number, related=related)

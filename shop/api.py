@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 
-from shop.errors import ShopError, Throttled
+from core.errors import ShopError, Throttled
 from shop.openapi import ShopAPI
 from shop.renderers import JSONRenderer
 
@@ -175,5 +175,5 @@ def _unauthenticated(request, exc):
 api.add_router("/cart", "cart.api.router")
 api.add_router("/", "catalog.api.router")
 api.add_router("/", "orders.api.router")
-api.add_router("/", "orders.payments_api.router")
+api.add_router("/", "orders.payments.api.router")
 api.add_router("/auth", "accounts.api.router")

@@ -53,7 +53,7 @@ def render(
 
     key: everything the output shows, as hashable values (tuples, named tuples, strings,
     numbers). Keys are compared by ==, so values that are equal must print alike: money
-    goes through shop.money (always two places: Decimal 1.5 == 1.50 but prints otherwise)
+    goes through core.money (always two places: Decimal 1.5 == 1.50 but prints otherwise)
     and a field keeps one type (True == 1). Comparing by repr instead would cost more than
     rendering a small page. context is called only on a miss; it must not hold per-request
     values (those are slots).

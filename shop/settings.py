@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "demo",  # manage.py load_demo: may import every app
 ]
 
 MIDDLEWARE = [
@@ -67,7 +68,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shop.context_processors.shop",
+                "cart.context_processors.cart",
+                "shop.context_processors.currency",
             ],
         },
     }
@@ -177,7 +179,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# Failure throttles (shop/throttle.py; 429 + Retry-After): invalid coupon codes per
+# Failure throttles (core/throttle.py; 429 + Retry-After): invalid coupon codes per
 # session, declined or invalid cards per order (PAYMENT_FAILURE_LIMIT), per window.
 COUPON_FAILURE_LIMIT = env.int("COUPON_FAILURE_LIMIT", default=20)
 COUPON_FAILURE_WINDOW = 60 * 60
@@ -191,10 +193,10 @@ PAGE_SIZE = 20
 # Minutes a pending order holds its stock before `expire_orders` cancels it.
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
 
-# Payments: the gateway class (orders/gateways.py); after how many seconds an unresolved
+# Payments: the gateway class (orders/payments/gateway.py); after how many seconds an unresolved
 # payment claim counts as abandoned (reconcile_payments); how long a request sharing an
 # Idempotency-Key waits for the first one; declined or invalid cards per order per hour.
-PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="orders.gateways.FakeGateway")
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="orders.payments.gateway.FakeGateway")
 PAYMENT_CLAIM_TIMEOUT = env.int("PAYMENT_CLAIM_TIMEOUT", default=300)
 PAYMENT_IDEMPOTENT_WAIT = 10
 PAYMENT_FAILURE_LIMIT = env.int("PAYMENT_FAILURE_LIMIT", default=10)

@@ -29,7 +29,7 @@ register = template.Library()
 CSRF_SLOT = "<!--slot:csrf_token-->"  # escaped text can never contain "<"
 
 
-# Prices are always in cents (shop.money.cents_from_db), so equal keys print alike.
+# Prices are always in cents (core.money.cents_from_db), so equal keys print alike.
 @lru_cache(maxsize=4096)  # ~1.2 KB each: a few MB per worker at most
 def _row(product, quantity: int, currency: str, prefix: str) -> str:
     name, pk, csrf = escape(product.name), product.id, CSRF_SLOT

@@ -15,34 +15,20 @@ from django.utils import timezone
 from cart.cart import Cart
 from cart.models import Coupon
 from cart.selectors import CartProduct, cart_products, coupon_problem, discount_for, find_coupon
+from cart.services import start_over
+from catalog.errors import InsufficientStock
 from catalog.models import Product
+from core.db import retry_on_conflict
+from core.errors import ShopError
+from core.money import to_cents
 from orders.address import Address, AddressError, email_problem, invalid
 from orders.emails import send_confirmation
+from orders.errors import CouponExhausted, CouponUnusable, EmptyCart, IdempotencyKeyReused
 from orders.models import ZERO, Order, OrderEvent, OrderLine
 from orders.ownership import Owner
 from orders.selectors import attach_related
-from shop.db import retry_on_conflict
-from shop.errors import Conflict, InsufficientStock, ShopError
-from shop.money import to_cents
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
-
-
-class EmptyCart(ShopError):
-    code, message = "empty_cart", "Your cart is empty."
-
-
-class CouponExhausted(Conflict):
-    code, message = "coupon_exhausted", "This coupon has been used up."
-
-
-class CouponUnusable(Conflict):
-    code, message = "invalid_coupon", "This coupon code is not valid any more."
-
-
-class IdempotencyKeyReused(ShopError):
-    code, status = "idempotency_key_reused", 422
-    message = "This Idempotency-Key was already used for a different checkout."
 
 
 @dataclass(frozen=True)
@@ -80,7 +66,7 @@ def checkout(
             return _replay(earlier, cart, owner, scope)
         raise
     owner.remember(order, scope)
-    cart.reset()
+    start_over(cart=cart)
     return CheckoutResult(order, replayed=False)
 
 
@@ -89,7 +75,7 @@ def _place_in_transaction(
     cart: Cart, owner: Owner, address: Address, email: str, key: str | None
 ) -> Order:
     """Place the order in one transaction, rerun whole if PostgreSQL aborts it as a deadlock
-    or serialization victim (shop/db.py)."""
+    or serialization victim (core/db.py)."""
     with transaction.atomic():
         order = _place(cart, owner, address, email, key)
         transaction.on_commit(partial(send_confirmation, order))
@@ -140,7 +126,7 @@ def _replay(order: Order, cart: Cart, owner: Owner, scope: str) -> CheckoutResul
     """
     owner.remember(order, scope)
     if cart.items and cart.items == dict(order.lines.values_list("product_id", "quantity")):
-        cart.reset()
+        start_over(cart=cart)
     return CheckoutResult(order, replayed=True)
 
 

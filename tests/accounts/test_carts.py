@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from accounts.carts import merge_carts, save_cart, saved_cart
-from accounts.models import SavedCart
+from cart.models import SavedCart
+from cart.saved import merge_carts, save_cart, saved_cart
 from tests.conftest import ApiClient, token_client_for
 from tests.factories import ProductFactory, UserFactory
 from tests.sessions import put_cart
@@ -230,7 +230,7 @@ def test_a_signed_in_add_also_saves_the_account_cart(db_sessions, user_client, p
         "SELECT django_session",
         "SELECT accounts_user",
         "SELECT catalog_product",
-        "INSERT accounts_savedcart",  # one upsert: INSERT ... ON CONFLICT DO UPDATE
+        "INSERT cart_savedcart",  # one upsert: INSERT ... ON CONFLICT DO UPDATE
         "UPDATE django_session",
     ]
 
@@ -244,9 +244,9 @@ def test_a_token_add_touches_only_the_account_cart(token_client, products):
     assert response.status_code == 200
     assert _statements(ctx) == [
         "SELECT accounts_user",
-        "SELECT accounts_savedcart",
+        "SELECT cart_savedcart",
         "SELECT catalog_product",
-        "INSERT accounts_savedcart",
+        "INSERT cart_savedcart",
     ]
 
 
@@ -259,6 +259,6 @@ def test_a_token_read_writes_nothing(token_client, products):
     assert response.json()["item_count"] == 1
     assert _statements(ctx) == [
         "SELECT accounts_user",
-        "SELECT accounts_savedcart",
+        "SELECT cart_savedcart",
         "SELECT catalog_product",
     ]

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from accounts import throttle
-from shop.errors import Throttled
+from core.errors import Throttled
 from tests.conftest import ApiClient
 from tests.factories import UserFactory
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import ShopError, Throttled
+from core.throttle import FailureThrottle, card_failures, coupon_failures
 from orders.models import Order, Payment
-from shop.errors import ShopError, Throttled
-from shop.throttle import FailureThrottle, card_failures, coupon_failures
 from tests.factories import CouponFactory, ProductFactory
 from tests.orders.conftest import api_checkout
 

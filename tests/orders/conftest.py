@@ -5,7 +5,7 @@ from orders.address import Address
 from orders.models import Order
 from orders.ownership import Owner
 from orders.services.checkout import checkout
-from orders.services.states import move
+from orders.states import move
 from tests.sessions import put_cart
 
 ADDRESS = {

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from orders.models import GatewayCharge, Order
-from orders.services.payments import pay
+from orders.payments.charge import pay
 
 GOOD = "4242424242424242"
 DECLINED = "4000000000000002"

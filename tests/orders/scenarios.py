@@ -12,10 +12,11 @@ from cart.cart import Cart
 from cart.models import Coupon
 from catalog.models import Product
 from orders.address import Address
+from orders.expiry import expire
 from orders.models import Order
 from orders.ownership import Owner
 from orders.services.checkout import checkout
-from orders.services.lifecycle import cancel, expire
+from orders.services.lifecycle import cancel
 from tests.concurrency import run_concurrently
 from tests.conftest import ApiClient
 from tests.factories import CouponFactory, ProductFactory

@@ -7,7 +7,9 @@ from django.core import mail
 
 from cart.cart import Cart
 from cart.models import Coupon
+from catalog.errors import InsufficientStock
 from catalog.models import Product
+from core.errors import ShopError
 from orders.address import COUNTRIES, Address
 from orders.models import Order, OrderEvent, OrderLine
 from orders.ownership import Owner
@@ -18,7 +20,6 @@ from orders.services.checkout import (
     IdempotencyKeyReused,
     checkout,
 )
-from shop.errors import InsufficientStock, ShopError
 from tests.factories import CouponFactory, ProductFactory, UserFactory
 from tests.orders.conftest import ADDRESS, place
 
@@ -199,7 +200,7 @@ def test_expired_coupon_refuses_checkout(django_user_model):
     product = ProductFactory(stock=5)
     with pytest.raises(CouponUnusable) as caught:
         place({product: 1}, coupon="OLD")
-    assert (caught.value.status, caught.value.code) == (409, "invalid_coupon")
+    assert (caught.value.status, caught.value.code) == (409, "coupon_unusable")
     assert stock(product) == 5
 
 

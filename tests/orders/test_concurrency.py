@@ -2,10 +2,10 @@
 
 import pytest
 
+from catalog.errors import InsufficientStock
+from orders.errors import IllegalTransition
 from orders.models import Order, OrderEvent
 from orders.services.checkout import CouponExhausted
-from orders.services.states import IllegalTransition
-from shop.errors import InsufficientStock
 from tests.concurrency import errors, successes
 from tests.orders import scenarios
 

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from orders.gateways import (
+from orders.models import GatewayCharge
+from orders.payments.gateway import (
     Card,
     FakeGateway,
     GatewayError,
@@ -12,7 +13,6 @@ from orders.gateways import (
     card_brand,
     get_gateway,
 )
-from orders.models import GatewayCharge
 from tests.orders.payment_helpers import DECLINED, FAILS, GOOD, LOST_REPLY, NEXT_YEAR, NO_FUNDS
 
 pytestmark = pytest.mark.django_db
@@ -129,8 +129,8 @@ def test_card_brand_from_the_leading_digits(number, brand):
 
 
 def test_the_gateway_is_chosen_by_a_setting(settings):
-    settings.PAYMENT_GATEWAY = "orders.gateways.FakeGateway"
+    settings.PAYMENT_GATEWAY = "orders.payments.gateway.FakeGateway"
     assert isinstance(get_gateway(), FakeGateway)
-    settings.PAYMENT_GATEWAY = "orders.gateways.Gateway"
+    settings.PAYMENT_GATEWAY = "orders.payments.gateway.Gateway"
     with pytest.raises(NotImplementedError):
         get_gateway().find_charge("ref-1")

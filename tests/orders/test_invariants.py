@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 
 from catalog.models import Product
 from orders.models import GatewayCharge, Order, OrderLine, Payment
-from orders.services.payments import reconcile_payments
+from orders.payments.reconcile import reconcile_payments
 from tests.conftest import ApiClient
 from tests.factories import ProductFactory, StaffFactory
 from tests.orders.conftest import ADDRESS

@@ -9,17 +9,11 @@ from django.utils import timezone
 
 from cart.models import Coupon
 from catalog.models import Product
+from orders.errors import IllegalTransition, OrderBusy
+from orders.expiry import expire, expire_if_due, expire_stale
 from orders.models import Order, OrderLine
-from orders.services.lifecycle import (
-    OrderBusy,
-    cancel,
-    expire,
-    expire_if_due,
-    expire_stale,
-    release_stock,
-    ship,
-)
-from orders.services.states import IllegalTransition
+from orders.services.lifecycle import cancel, ship
+from orders.stock import release_stock
 from tests.factories import CouponFactory, ProductFactory, StaffFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import paid

@@ -352,7 +352,7 @@ def test_successful_payments_do_not_use_up_the_throttle(api_client, product, set
 
 
 def test_a_charge_that_lands_on_a_closed_order_is_given_back(api_client, order_id, capsys):
-    from orders.services.states import move
+    from orders.states import move
 
     pay(api_client, order_id, LOST_REPLY)
     move(order(order_id), Order.Status.CANCELLED, note="closed by hand meanwhile")

@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from orders.services.cards import fingerprint, idempotency_hash, luhn_ok, read_card
-from orders.services.payment_errors import InvalidCard, InvalidIdempotencyKey
+from orders.payments.cards import fingerprint, idempotency_hash, luhn_ok, read_card
+from orders.payments.errors import InvalidCard, InvalidIdempotencyKey
 
 TODAY = date(2026, 6, 15)
 

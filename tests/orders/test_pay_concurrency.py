@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
-from orders.gateways import FakeGateway
+from core.errors import ShopError
 from orders.models import GatewayCharge, Order, Payment, Refund
-from orders.services.payments import pay, refund
-from shop.errors import ShopError
+from orders.payments.charge import pay
+from orders.payments.gateway import FakeGateway
+from orders.payments.refund import refund
 from tests.factories import ProductFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import card, ledger_net, paid

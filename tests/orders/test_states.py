@@ -4,8 +4,9 @@ import itertools
 
 import pytest
 
+from orders.errors import IllegalTransition
 from orders.models import Order, OrderEvent
-from orders.services.states import ALLOWED, IllegalTransition, move
+from orders.states import ALLOWED, move
 from tests.factories import ProductFactory
 from tests.orders.conftest import place
 

@@ -9,9 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from catalog.models import Product
+from core.errors import ShopError
+from orders.expiry import expire_stale
 from orders.models import Order, OrderLine, Payment, Refund
-from orders.services.lifecycle import cancel, expire_stale, ship
-from shop.errors import ShopError
+from orders.services.lifecycle import cancel, ship
 from tests.factories import ProductFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import paid

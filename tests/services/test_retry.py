@@ -1,4 +1,4 @@
-"""shop.db.retry_on_conflict against a deadlock PostgreSQL really detects."""
+"""core.db.retry_on_conflict against a deadlock PostgreSQL really detects."""
 
 import threading
 import time
@@ -9,8 +9,8 @@ from django.db import OperationalError, connection, transaction
 from django.db.models import F
 
 from catalog.models import Product
+from core.db import is_conflict, retry_on_conflict
 from orders.models import Order
-from shop.db import is_conflict, retry_on_conflict
 from tests.concurrency import errors, run_concurrently
 from tests.conftest import ApiClient
 from tests.factories import ProductFactory

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from orders.services.lifecycle import expire_stale
+from orders.expiry import expire_stale
 
 
 class Command(BaseCommand):

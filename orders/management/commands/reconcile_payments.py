@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from orders.services.payments import reconcile_payments
+from orders.payments.reconcile import reconcile_payments
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from accounts.models import SavedCart
+from cart.models import SavedCart
 
 
 def saved_cart(user) -> dict | None:

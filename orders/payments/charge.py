@@ -13,32 +13,31 @@ from uuid import uuid4
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from orders.gateways import Charge, GatewayError, GatewayTimeout, get_gateway
+from core.throttle import card_failures
+from orders.errors import IdempotencyKeyReused
+from orders.expiry import expire_if_due
 from orders.models import Order, OrderEvent, Payment
-from orders.services.cards import (
+from orders.payments.cards import (
     fingerprint,
     idempotency_hash,
     read_card,
 )
-from orders.services.lifecycle import expire_if_due
-from orders.services.payment_errors import (
+from orders.payments.errors import (
     AlreadyPaid,
     GatewayFailed,
     GatewayTimedOut,
-    IdempotencyKeyReused,
     InvalidCard,
     NotPayable,
     OrderExpired,
     PaymentDeclined,
     PaymentInProgress,
 )
-from orders.services.refunds import lock_order, refund, refund_remaining  # noqa: F401
-from orders.services.states import move
-from shop.throttle import card_failures
+from orders.payments.gateway import Charge, GatewayError, GatewayTimeout, get_gateway
+from orders.payments.refund import lock_order
+from orders.states import move
 
 Status = Order.Status
 OPEN = (Payment.Status.PENDING, Payment.Status.UNKNOWN)
@@ -176,7 +175,7 @@ def _replay(first: Payment, print_: str) -> Order:
     if first.status == Payment.Status.PENDING:
         first = _wait_for(first.idempotency_key) if not _is_stale(first.created_at) else first
     if first.status in OPEN:
-        first = _settle(first)
+        first = settle(first)
     if first.status == Payment.Status.SUCCEEDED:
         return Order.objects.get(pk=first.order_id)
     raise _error_for(first.error_code)
@@ -204,7 +203,7 @@ def _resolve_claim(order: Order) -> bool:
     if payment is not None and payment.status in OPEN:
         if payment.status == Payment.Status.PENDING and not _is_stale(order.payment_claimed_at):
             raise PaymentInProgress()
-        payment = _settle(payment)
+        payment = settle(payment)
         order.refresh_from_db()
         return payment.status == Payment.Status.SUCCEEDED
     # A claim with no open payment behind it (claim and payment are written together): free it.
@@ -215,7 +214,7 @@ def _resolve_claim(order: Order) -> bool:
     return False
 
 
-def _settle(payment: Payment, actor=None, actor_label: str = "system") -> Payment:
+def settle(payment: Payment, actor=None, actor_label: str = "system") -> Payment:
     """Decide an open payment by looking its reference up at the gateway."""
     try:
         charge = get_gateway().find_charge(payment.reference)
@@ -326,29 +325,3 @@ def _pay_nothing(order: Order, actor, actor_label: str) -> Order:
 def _payment_data(payment: Payment, **extra) -> dict:
     card = f"{payment.card_brand} {payment.card_last4}".strip()
     return {"reference": payment.reference, "amount": str(payment.amount), "card": card, **extra}
-
-
-def reconcile_payments(*, now=None) -> dict[str, int]:
-    """Settle payments whose reply was lost or whose process died, and free orphaned claims."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.PAYMENT_CLAIM_TIMEOUT)
-    counts = {"paid": 0, "failed": 0, "voided": 0, "errors": 0, "released": 0}
-    open_payments = Payment.objects.filter(
-        Q(status=Payment.Status.UNKNOWN) | Q(status=Payment.Status.PENDING, created_at__lt=cutoff)
-    ).order_by("pk")
-    for payment in open_payments:
-        try:
-            settled = _settle(payment)
-        except (GatewayFailed, GatewayTimedOut):
-            counts["errors"] += 1
-        except NotPayable:
-            counts["voided"] += 1
-        else:
-            counts["paid" if settled.status == Payment.Status.SUCCEEDED else "failed"] += 1
-    orphans = Order.objects.exclude(payment_claim="").filter(payment_claimed_at__lt=cutoff)
-    for order in orphans.order_by("pk"):
-        if not Payment.objects.filter(reference=order.payment_claim, status__in=OPEN).exists():
-            counts["released"] += Order.objects.filter(
-                pk=order.pk, payment_claim=order.payment_claim
-            ).update(payment_claim="", payment_claimed_at=None)
-    return counts

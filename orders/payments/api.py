@@ -7,14 +7,15 @@ from ninja import Router, Schema
 from pydantic import BeforeValidator, StrictBool
 from pydantic_core import PydanticCustomError
 
+from core.errors import Forbidden
+from core.schemas import Amount, Id, text
 from orders import selectors
-from orders.api import idempotency_key
+from orders.idempotency import idempotency_key
 from orders.models import Order
 from orders.ownership import Owner
+from orders.payments.charge import pay
+from orders.payments.refund import refund
 from orders.schemas import OrderOut
-from orders.services.payments import pay, refund
-from shop.errors import Forbidden
-from shop.schemas import Amount, Id, text
 
 router = Router(tags=["payments"])
 

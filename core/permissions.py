@@ -1,6 +1,6 @@
 """Who may do what, checked by views and API endpoints alike."""
 
-from shop.errors import Forbidden
+from core.errors import Forbidden
 
 
 def require_staff(request) -> None:

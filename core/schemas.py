@@ -14,7 +14,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shop.money import MAX_AMOUNT, parse_amount
+from core.money import MAX_AMOUNT, parse_amount
 
 MAX_ID = 2**31 - 1  # the same bound on SQLite and PostgreSQL
 

@@ -13,22 +13,22 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Round
 
-from orders.gateways import GatewayError, GatewayTimeout, get_gateway
+from core.errors import ShopError
+from orders.errors import IdempotencyKeyReused
 from orders.models import Order, OrderEvent, Payment, Refund
-from orders.payment_emails import send_refund_email
-from orders.services.cards import idempotency_hash, request_hash
-from orders.services.lifecycle import release_stock
-from orders.services.payment_errors import (
+from orders.payments.cards import idempotency_hash, request_hash
+from orders.payments.emails import send_refund_email
+from orders.payments.errors import (
     CannotRefund,
     GatewayFailed,
     GatewayTimedOut,
-    IdempotencyKeyReused,
     InvalidRestock,
     NotPaid,
     RefundExceedsPayment,
 )
-from orders.services.states import move
-from shop.errors import ShopError
+from orders.payments.gateway import GatewayError, GatewayTimeout, get_gateway
+from orders.states import move
+from orders.stock import release_stock
 
 Status = Order.Status
 # Staff may refund a shipped order (a return); it stays shipped, with its amount_refunded.

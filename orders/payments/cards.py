@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
-from orders.gateways import Card
-from orders.services.payment_errors import InvalidCard, InvalidIdempotencyKey
+from orders.payments.errors import InvalidCard, InvalidIdempotencyKey
+from orders.payments.gateway import Card
 
 
 def luhn_ok(digits: str) -> bool:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 
-from shop.errors import ShopError, Throttled
+from core.errors import ShopError, Throttled
 
 
 @dataclass(frozen=True)

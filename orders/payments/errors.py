@@ -1,6 +1,6 @@
 """The domain errors of payments and refunds (the API renders them as the contract says)."""
 
-from shop.errors import Conflict, ShopError
+from core.errors import Conflict, ShopError
 
 
 class InvalidCard(ShopError):
@@ -45,11 +45,6 @@ class NotPayable(Conflict):
 
 class OrderExpired(Conflict):
     code, message = "order_expired", "This order expired before it was paid."
-
-
-class IdempotencyKeyReused(ShopError):
-    code, status = "idempotency_key_reused", 422
-    message = "This Idempotency-Key was already used with a different request."
 
 
 class InvalidIdempotencyKey(ShopError):

@@ -12,7 +12,7 @@ from django.db import transaction
 from cart.models import Coupon
 from catalog.models import Category, Product
 
-DEMO = Path(__file__).resolve().parents[2] / "demo"
+DEMO = Path(__file__).resolve().parents[2] / "data"
 
 
 class Command(BaseCommand):

@@ -54,26 +54,3 @@ class Throttled(ShopError):
     def __init__(self, retry_after: int, message: str | None = None):
         super().__init__(message)
         self.retry_after = max(1, int(retry_after))
-
-
-# Errors shared by the cart and orders.
-
-
-class ProductNotFound(NotFound):
-    code, message = "product_not_found", "No such product."
-
-
-class InsufficientStock(Conflict):
-    code, message = "insufficient_stock", "Not enough stock."
-
-
-class InvalidQuantity(ShopError):
-    code, message = "invalid_quantity", "Quantity must be between 1 and 99."
-
-
-class CartFull(ShopError):
-    code, message = "cart_full", "The cart is full (50 different products at most)."
-
-
-class InvalidCoupon(ShopError):
-    code, message = "invalid_coupon", "This coupon code is not valid."

@@ -1,7 +1,7 @@
 """Payments and refunds in the order admin: read-only inlines, refund actions, a refund form.
 
 OrderAdmin (orders/admin.py) mixes in PaymentAdminMixin and appends the inlines and action.
-Every change goes through orders.services.payments.refund.
+Every change goes through orders.payments.charge.refund.
 """
 
 from django import forms
@@ -13,10 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.errors import ShopError
+from core.money import parse_amount
 from orders.models import Order, Payment, Refund
-from orders.services.payments import refund
-from shop.errors import ShopError
-from shop.money import parse_amount
+from orders.payments.refund import refund
 
 
 class ReadOnlyInline(admin.TabularInline):

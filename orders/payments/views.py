@@ -10,19 +10,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from core.errors import ShopError, Throttled
 from orders import selectors
-from orders.gateways import get_gateway
+from orders.errors import IdempotencyKeyReused, OrderNotFound
+from orders.expiry import expire_if_due
 from orders.models import Order
 from orders.ownership import Owner
-from orders.services.lifecycle import expire_if_due
-from orders.services.payment_errors import (
+from orders.payments.charge import pay
+from orders.payments.errors import (
     GatewayTimedOut,
-    IdempotencyKeyReused,
     InvalidCard,
     PaymentDeclined,
 )
-from orders.services.payments import pay
-from shop.errors import ShopError, Throttled
+from orders.payments.gateway import get_gateway
 
 
 class SecretInput(forms.TextInput):
@@ -67,7 +67,7 @@ class CardForm(forms.Form):
 def _owned(request, number: str) -> Order:
     try:
         order = selectors.order_for(Owner.of(request), number=number)
-    except selectors.OrderNotFound:
+    except OrderNotFound:
         raise Http404("No such order.") from None
     expire_if_due(order=order)
     return order

@@ -1,7 +1,7 @@
 """The order state machine: the only code that writes Order.status."""
 
+from orders.errors import IllegalTransition
 from orders.models import Order, OrderEvent
-from shop.errors import Conflict
 
 Status = Order.Status
 
@@ -12,26 +12,6 @@ ALLOWED = {  # target status: statuses it may come from
     Status.REFUNDED: {Status.PAID, Status.PARTIALLY_REFUNDED},
     Status.CANCELLED: {Status.PENDING, Status.PAID, Status.PARTIALLY_REFUNDED},
 }
-
-CONFLICT_CODES = {
-    Status.PAID: "already_paid",
-    Status.SHIPPED: "cannot_ship",
-    Status.PARTIALLY_REFUNDED: "cannot_refund",
-    Status.REFUNDED: "cannot_refund",
-    Status.CANCELLED: "cannot_cancel",
-}
-
-
-class IllegalTransition(Conflict):
-    """The order is not in a status that may move to the target status (409)."""
-
-    def __init__(self, order: Order, to: str):
-        super().__init__(
-            f"Order {order.number} is {order.get_status_display().lower()} and cannot become "
-            f"{Status(to).label.lower()}.",
-            code=CONFLICT_CODES[to],
-            status_now=order.status,
-        )
 
 
 def move(

@@ -131,7 +131,7 @@ def _row(results: dict, case: str, conns: int | None = None) -> list[dict]:
 
 
 def targets(results: dict) -> list[dict]:
-    """Each target of issue 10, HELD or MISSED (n/a when its case was not run)."""
+    """Each floor of issue 17, HELD or MISSED (n/a when its case was not run)."""
     out = []
 
     def check(name: str, rows: list, ok, show) -> None:
@@ -150,15 +150,15 @@ def targets(results: dict) -> list[dict]:
             lambda r: f"{r['ratio']:.2f}×",
         )
 
-    ratio_at_least("add_signed", 0.6, "add, signed_cookies:")
-    ratio_at_least("add_db", 0.8, "add, db sessions:")
+    ratio_at_least("add_signed", 0.5, "add, signed_cookies:")
+    ratio_at_least("add_db", 0.7, "add, db sessions:")
     check(
         "add, db sessions: ≤ 3 SQL statements",
         _row(results, "add_db"),
         lambda r: r["shop"]["sql_per_request"] <= 3.0,
         lambda r: f"{r['shop']['sql_per_request']:.2f}",
     )
-    ratio_at_least("cart_read", 0.6, "GET /api/cart (20 lines):")
+    ratio_at_least("cart_read", 0.5, "GET /api/cart (20 lines):")
     check(
         "GET /api/cart (20 lines): one product query",
         _row(results, "cart_read"),
@@ -173,9 +173,9 @@ def targets(results: dict) -> list[dict]:
             lambda r: f"{r['shop']['sql_per_request']:.2f}",
         )
         check(
-            f"{label}: ≤ 3 ms server CPU per request",
+            f"{label}: ≤ 5 ms server CPU per request",
             _row(results, case),
-            lambda r: r["shop"]["cpu_ms_per_request"] <= 3.0,
+            lambda r: r["shop"]["cpu_ms_per_request"] <= 5.0,
             lambda r: f"{r['shop']['cpu_ms_per_request']:.2f} ms",
         )
     check(
@@ -185,9 +185,9 @@ def targets(results: dict) -> list[dict]:
         lambda r: f"{r['case']} {r['shop']['p99_ms']:.1f}/{r['ref']['p99_ms']:.1f} ms",
     )
     check(
-        "checkout + pay: ≥ 50 purchases/s, zero errors",
+        "checkout + pay: ≥ 40 purchases/s, zero errors",
         _row(results, "purchase"),
-        lambda r: r["shop"]["purchases_per_s"] >= 50 and r["shop"]["errors"] == 0,
+        lambda r: r["shop"]["purchases_per_s"] >= 40 and r["shop"]["errors"] == 0,
         lambda r: f"{r['shop']['purchases_per_s']:.0f}/s, {r['shop']['errors']} errors",
     )
     rows = results["rows"]

@@ -2,23 +2,22 @@
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cache
 from typing import NamedTuple
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from cart.cart import Cart
 from cart.models import Coupon
 from catalog.models import Product
-from core.money import cents_from_db, to_cents
+from core.money import to_cents
 
 ZERO = Decimal("0.00")
 
 
 class CartProduct(NamedTuple):
-    """The catalog fields a cart line, its notices and its link need: a row, not a model
-    (twenty model instances cost more than the query that loads them)."""
+    """The catalog fields that a cart line, its notices and its link need."""
 
     id: int
     sku: str
@@ -28,17 +27,27 @@ class CartProduct(NamedTuple):
     stock: int
     active: bool
 
-    @property
-    def pk(self) -> int:
-        return self.id
-
-    get_absolute_url = Product.get_absolute_url
-
 
 class CartLine(NamedTuple):
     product: CartProduct
     quantity: int
-    line_total: Decimal  # price × quantity, worked out once
+    line_total: Decimal  # price × quantity
+
+    @property
+    def product_id(self) -> int:
+        return self.product.id
+
+    @property
+    def sku(self) -> str:
+        return self.product.sku
+
+    @property
+    def name(self) -> str:
+        return self.product.name
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.price
 
 
 @dataclass
@@ -56,48 +65,33 @@ class CartSummary:
     coupon_dropped: bool = False
 
     @property
+    def currency(self) -> str:
+        return settings.CURRENCY
+
+    @property
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
 
     def line(self, product_id: int) -> CartLine | None:
-        return next((ln for ln in self.lines if ln.product.pk == product_id), None)
+        return next((ln for ln in self.lines if ln.product.id == product_id), None)
 
 
 def cart_products(
     cart: Cart, *, product_id: int | None = None, sku: str | None = None
 ) -> dict[int, CartProduct]:
-    """The cart's products (active or not), plus one more by id or sku, in one query.
-
-    Every cart read and write runs this, so it is plain SQL: building and compiling the
-    same ORM query, or running Django's per-value converters, cost more CPU than the rest
-    of a cart add. Only the fields a line, its notices and its link use are loaded,
-    unsorted (the result is keyed by id).
-    """
-    where, params = [], []
+    """The cart's products (active or not), plus one more by id or sku, in one query."""
+    wanted = Q()
     if cart.items:
-        where.append(f"id IN ({', '.join(['%s'] * len(cart.items))})")
-        params.extend(cart.items)
+        wanted |= Q(pk__in=list(cart.items))
     if product_id is not None:
-        where.append("id = %s")
-        params.append(product_id)
+        wanted |= Q(pk=product_id)
     if sku is not None:
-        where.append("sku = %s")
-        params.append(sku)
-    if not where:
+        wanted |= Q(sku=sku)
+    if not wanted:
         return {}
-    db = connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as cursor:
-        cursor.execute(_select_for(db.vendor) + " OR ".join(where), params)
-        rows = cursor.fetchall()
-    make = CartProduct._make  # rows are in the tuple's order
-    return {r[0]: make((r[0], r[1], r[2], r[3], cents_from_db(r[4]), r[5], r[6])) for r in rows}
-
-
-@cache
-def _select_for(vendor: str) -> str:
-    """The SELECT up to its WHERE (bools come as bools: Django registers SQLite's converter)."""
-    table = connections[DEFAULT_DB_ALIAS].ops.quote_name(Product._meta.db_table)
-    return f"SELECT {', '.join(CartProduct._fields)} FROM {table} WHERE "
+    # Keyed by id below, so the model's default ordering is dropped.
+    rows = Product.objects.filter(wanted).order_by().values_list(*CartProduct._fields)
+    return {row[0]: CartProduct._make(row) for row in rows}
 
 
 def lines_of(cart: Cart, products: dict[int, CartProduct]) -> tuple[list[CartLine], list[int]]:

@@ -81,7 +81,7 @@ def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
 
 def _pick(products: dict[int, CartProduct], product_id: int | None, sku: str | None) -> CartProduct:
     for product in products.values():
-        matches = product.pk == product_id or (sku is not None and product.sku == sku)
+        matches = product.id == product_id or (sku is not None and product.sku == sku)
         if matches and product.active:
             return product
     raise ProductNotFound()
@@ -91,7 +91,7 @@ def _check_stock(product: CartProduct, quantity: int) -> None:
     if quantity > product.stock:
         raise InsufficientStock(
             f"Only {product.stock} of {product.name} left.",
-            product_id=product.pk,
+            product_id=product.id,
             available=product.stock,
         )
 
@@ -118,13 +118,13 @@ def add_to_cart(
     before = cart.state()
     products = cart_products(cart, product_id=product_id, sku=sku)
     product = _pick(products, product_id, sku)
-    new_quantity = cart.items.get(product.pk, 0) + quantity
+    new_quantity = cart.items.get(product.id, 0) + quantity
     if new_quantity > Cart.MAX_QTY:
         raise InvalidQuantity(f"At most {Cart.MAX_QTY} of one product per cart.")
-    if product.pk not in cart.items and _full(cart, products):
+    if product.id not in cart.items and _full(cart, products):
         raise CartFull(f"The cart is full ({Cart.MAX_LINES} different products at most).")
     _check_stock(product, new_quantity)
-    cart.items[product.pk] = new_quantity
+    cart.items[product.id] = new_quantity
     return _commit(cart, products, before)
 
 

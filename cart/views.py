@@ -1,15 +1,14 @@
 """Storefront cart pages: thin over cart.services; every change redirects with a message."""
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from cart import services
-from cart.cart import cart_for
+from cart.cart import Cart, cart_for
 from cart.forms import AddToCartForm, CouponForm, QuantityForm
 from core.errors import ShopError
-from shop import pages
 
 REMOVED = "The product was removed from your cart."
 
@@ -30,21 +29,13 @@ def _back(request, target: str):
 @require_GET
 def detail(request):
     summary = services.read_cart(cart=cart_for(request), keep_id=False)
-    return pages.render(
-        request,
-        "cart/detail.html",
-        key=_shown(summary),
-        context=lambda: {"summary": summary},
-        cart_count=summary.item_count,  # the badge: no second read of the session's cart
-    )
-
-
-def _shown(summary) -> tuple:
-    """Everything cart/detail.html shows of the cart (not its id: carts alike share a page)."""
-    lines = tuple((line.product, line.quantity) for line in summary.lines)
-    coupon = summary.coupon.code if summary.coupon else None
-    totals = (summary.subtotal, summary.discount, summary.total)
-    return lines, coupon, totals, tuple(summary.notices)
+    context = {
+        "summary": summary,
+        "coupon_form": CouponForm(),
+        "max_quantity": Cart.MAX_QTY,
+        "cart_count": summary.item_count,  # the badge, without reading the session's cart again
+    }
+    return render(request, "cart/detail.html", context)
 
 
 @require_POST

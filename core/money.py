@@ -1,7 +1,6 @@
 """Money: Decimal amounts in the currency's major unit, rounded in one place."""
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import lru_cache
 
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("99999999.99")  # what DecimalField(max_digits=10, decimal_places=2) holds
@@ -37,12 +36,3 @@ def parse_amount(value) -> Decimal:
     if amount > MAX_AMOUNT:
         raise ValueError("is too large")
     return amount
-
-
-@lru_cache(maxsize=4096, typed=True)  # a catalog has few distinct prices; a hit is 5× cheaper
-def cents_from_db(value) -> Decimal:
-    """A money column read by raw SQL: a Decimal on PostgreSQL; a float (or an int) on SQLite,
-    which stores decimals as REAL, rounded to cents as Django's converter does, but cheaper."""
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(f"{value:.2f}")

@@ -21,10 +21,8 @@ router = Router(tags=["orders"])
 
 def owned_order(request, order_id: int) -> Order:
     """The caller's order, expired first if its reservation ran out; 404 if not theirs."""
-    owner = Owner.of(request)
-    order = selectors.order_for(owner, order_id=order_id, related=False)
-    if expire_if_due(order=order):
-        order = selectors.order_for(owner, order_id=order_id, related=False)
+    order = selectors.order_for(Owner.of(request), order_id=order_id)
+    expire_if_due(order=order)  # re-reads the order when it expires it
     return selectors.with_related(order)
 
 
@@ -48,7 +46,7 @@ def checkout(request, response: HttpResponse, body: CheckoutIn):
 def list_orders(request):
     """The caller's orders, newest first (a signed-in user's, or this guest session's)."""
     owner = Owner.of(request)
-    expire_stale(orders=selectors.orders_for(owner))  # lazily, before they are shown
+    expire_stale(orders=selectors.orders_for(owner, related=False))  # lazily, before shown
     return list(selectors.orders_for(owner))
 
 
@@ -62,7 +60,7 @@ def cancel_order(request, order_id: Id, body: CancelIn = None):
     """Cancel and restock; a paid order is refunded in full first."""
     owner = Owner.of(request)
     # A due order is cancelled as asked; the answer shows the order as cancel() left it.
-    order = selectors.order_for(owner, order_id=order_id, related=False)
+    order = selectors.order_for(owner, order_id=order_id)
     order = cancel(
         order=order,
         actor=owner.user,
@@ -78,7 +76,7 @@ def ship_order(request, order_id: Id):
     user = request.user
     if not (user.is_authenticated and user.is_staff):
         # 404 unless it is theirs
-        selectors.order_for(Owner.of(request), order_id=order_id, related=False)
+        selectors.order_for(Owner.of(request), order_id=order_id)
         raise Forbidden("Only staff may ship orders.")
-    order = ship(order=selectors.any_order(order_id=order_id, related=False), actor=user)
+    order = ship(order=selectors.any_order(order_id=order_id), actor=user)
     return selectors.with_related(order)

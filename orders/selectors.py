@@ -1,12 +1,11 @@
-"""Order reads, always through the owner, with related rows prefetched."""
+"""Order reads through the owner (staff: any order), related rows loaded in one query each."""
 
 from collections.abc import Iterable
 
-from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from orders.errors import OrderNotFound
-from orders.models import Order, OrderLine, Payment, Refund
+from orders.models import Order, OrderLine
 from orders.ownership import Owner
 
 RELATED = ("lines", "payments", "refunds")  # what an order is shown with
@@ -21,76 +20,47 @@ def orders_for(owner: Owner, *, related: bool = True) -> QuerySet[Order]:
     return orders.prefetch_related(*RELATED) if related else orders
 
 
-def order_for(
-    owner: Owner, *, order_id: int | None = None, number: str | None = None, related: bool = True
-) -> Order:
-    """One of the owner's orders (related rows prefetched). Raises OrderNotFound (404) otherwise.
+def order_for(owner: Owner, *, order_id: int | None = None, number: str | None = None) -> Order:
+    """One of the owner's orders, the row alone. Raises OrderNotFound (404) otherwise.
 
-    `related=False` reads the order row alone, for actions that answer with the order as
-    it is afterwards (`with_related`): its related rows would be read twice.
+    Callers that show it load its related rows with `with_related()` once they have acted.
     """
     if order_id is None:
-        orders = orders_for(owner, related=related).filter(number=number)
+        orders = orders_for(owner, related=False).filter(number=number)
     elif (q := owner.order_q(order_id)) is None:
         raise OrderNotFound()
     else:
         orders = Order.objects.filter(q)
-        orders = orders.prefetch_related(*RELATED) if related else orders
     try:
         return orders.get()
     except Order.DoesNotExist:
         raise OrderNotFound() from None
 
 
-def any_order(
-    *, order_id: int | None = None, number: str | None = None, related: bool = True
-) -> Order:
-    """Any order, for staff. Raises OrderNotFound (404) if there is none."""
-    lookup = {"pk": order_id} if order_id is not None else {"number": number}
-    orders = Order.objects.prefetch_related(*RELATED) if related else Order.objects
+def any_order(*, order_id: int) -> Order:
+    """Any order, the row alone, for staff. Raises OrderNotFound (404) if there is none."""
     try:
-        return orders.get(**lookup)
+        return Order.objects.get(pk=order_id)
     except Order.DoesNotExist:
         raise OrderNotFound() from None
 
 
 def with_related(order: Order) -> Order:
-    """The order with its lines, payments and refunds loaded to show it (those not loaded yet).
+    """The order with its lines, payments and refunds loaded to show it.
 
-    One raw() query per relation, in each model's own order: for a single order, building
-    and compiling the ORM queries (and prefetch_related()'s machinery) costs several times
-    the CPU of running them.
+    One query per relation not loaded yet, in each model's Meta.ordering.
     """
-    loaded = getattr(order, "_prefetched_objects_cache", {})
-    if all(name in loaded for name in RELATED):
-        return order
-    rows = {name: loaded[name] if name in loaded else _rows_of(order, name) for name in RELATED}
-    return attach_related(order, **rows)
+    prefetch_related_objects([order], *RELATED)
+    return order
 
 
-def _rows_of(order: Order, name: str) -> list:
-    """`order.<name>.all()` in raw SQL: every column, ordered by the model's Meta.ordering."""
-    model = Order._meta.get_field(name).related_model
-    quote = connection.ops.quote_name
-    order_by = ", ".join(quote(model._meta.get_field(f).column) for f in model._meta.ordering)
-    sql = f"SELECT * FROM {quote(model._meta.db_table)} WHERE order_id = %s ORDER BY {order_by}"
-    return list(model.objects.raw(sql, [order.pk]))
+def attach_related(order: Order, *, lines: Iterable[OrderLine]) -> Order:
+    """Attach a new order's lines, and no payments or refunds, as prefetch_related() does.
 
-
-def attach_related(
-    order: Order,
-    *,
-    lines: Iterable[OrderLine],
-    payments: Iterable[Payment] = (),
-    refunds: Iterable[Refund] = (),
-) -> Order:
-    """Attach related rows already in hand as if prefetched: a new order is shown without reads.
-
-    Stores what prefetch_related() stores (a queryset whose results are filled in), so
-    `order.lines.all()` and `with_related()` use them instead of querying.
+    Checkout has the rows in hand: the new order is shown and emailed without reads.
     """
     order._prefetched_objects_cache = {}
-    for name, rows in zip(RELATED, (lines, payments, refunds), strict=True):
+    for name, rows in zip(RELATED, (lines, (), ()), strict=True):
         rows_qs = getattr(order, name).all()
         rows_qs._result_cache, rows_qs._prefetch_done = list(rows), True
         order._prefetched_objects_cache[name] = rows_qs

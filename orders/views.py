@@ -20,15 +20,14 @@ from orders.services.lifecycle import cancel
 from orders.states import ALLOWED
 
 
-def _owned(request, number: str, *, lazy_expiry: bool = True, related: bool = True) -> Order:
-    """The caller's order (404 otherwise), expired first if its reservation ran out."""
-    owner = Owner.of(request)
+def _owned(request, number: str, *, lazy_expiry: bool = True) -> Order:
+    """The caller's order row (404 otherwise), expired first if its reservation ran out."""
     try:
-        order = selectors.order_for(owner, number=number, related=related)
+        order = selectors.order_for(Owner.of(request), number=number)
     except OrderNotFound:
         raise Http404("No such order.") from None
-    if lazy_expiry and expire_if_due(order=order):
-        order = selectors.order_for(owner, number=number, related=related)
+    if lazy_expiry:
+        expire_if_due(order=order)  # re-reads the order when it expires it
     return order
 
 
@@ -78,11 +77,12 @@ def checkout(request):
 
 
 def confirmation(request, number: str):
-    return render(request, "orders/confirmation.html", {"order": _owned(request, number)})
+    order = selectors.with_related(_owned(request, number))
+    return render(request, "orders/confirmation.html", {"order": order})
 
 
 def detail(request, number: str):
-    order = _owned(request, number)
+    order = selectors.with_related(_owned(request, number))
     context = {
         "order": order,
         "events": list(order.events.all()),
@@ -106,7 +106,7 @@ def _pay_url(order: Order) -> str | None:
 @require_POST
 def cancel_order(request, number: str):
     # A due order is cancelled as asked; the page redirects, so no related rows are read.
-    order = _owned(request, number, lazy_expiry=False, related=False)
+    order = _owned(request, number, lazy_expiry=False)
     form = CancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, next(iter(form.errors.values()))[0])
@@ -128,6 +128,6 @@ def cancel_order(request, number: str):
 
 def history(request):
     owner = Owner.of(request)
-    expire_stale(orders=selectors.orders_for(owner))
-    orders = list(selectors.orders_for(owner).prefetch_related(None))
+    expire_stale(orders=selectors.orders_for(owner, related=False))
+    orders = list(selectors.orders_for(owner, related=False))  # the page shows order rows only
     return render(request, "orders/history.html", {"orders": orders})

@@ -3,7 +3,6 @@
 import json
 from decimal import Decimal
 
-import orjson
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -18,13 +17,7 @@ MAX_JSON_DEPTH = 32
 
 
 class JSONParser(Parser):
-    """JSON objects only; floats parse as Decimal so that money is never rounded.
-
-    Most bodies hold only text, integers and booleans: orjson reads those in a tenth of the
-    time. Anything else (a number with a fraction or exponent, an integer past 64 bits,
-    nesting too deep, or a body orjson refuses) goes through the exact parser below, which
-    also words the error.
-    """
+    """JSON objects only; numbers with a fraction parse as Decimal so money is never rounded."""
 
     def parse_body(self, request):
         ctype = request.content_type or ""
@@ -35,43 +28,31 @@ class JSONParser(Parser):
                 status=415,
             )
         try:
-            data = orjson.loads(request.body)
-        except orjson.JSONDecodeError:
-            data = None
-        if isinstance(data, dict) and _plain(data):
-            return data
-        return _exact(request.body)
-
-
-def _plain(value: dict | list, level: int = 1) -> bool:
-    """Whether a parsed object or array holds no float and is at most MAX_JSON_DEPTH deep."""
-    children = value.values() if isinstance(value, dict) else value
-    if children and level >= MAX_JSON_DEPTH:
-        return False
-    for child in children:
-        if isinstance(child, float):
-            return False
-        if isinstance(child, dict | list) and not _plain(child, level + 1):
-            return False
-    return True
-
-
-def _exact(body: bytes) -> dict:
-    try:
-        data = json.loads(body, parse_float=Decimal, parse_constant=_no_constants)
-    except (ValueError, RecursionError) as err:
-        raise ShopError("The body is not valid JSON.", code="invalid_json") from err
-    if not isinstance(data, dict):
-        raise ShopError("The body must be a JSON object.", code="invalid_json")
-    if not _plain(data):  # with Decimals, not floats, only the depth can fail it
-        raise ShopError("The body is nested too deeply.", code="invalid_json")
-    if not _valid_unicode(data):
-        raise ShopError("The body contains invalid Unicode text.", code="invalid_json")
-    return data
+            data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
+        except (ValueError, RecursionError) as err:
+            raise ShopError("The body is not valid JSON.", code="invalid_json") from err
+        if not isinstance(data, dict):
+            raise ShopError("The body must be a JSON object.", code="invalid_json")
+        if _too_deep(data):
+            raise ShopError("The body is nested too deeply.", code="invalid_json")
+        if not _valid_unicode(data):
+            raise ShopError("The body contains invalid Unicode text.", code="invalid_json")
+        return data
 
 
 def _no_constants(name: str):
     raise ValueError(f"{name} is not allowed")
+
+
+def _too_deep(value, level: int = 1) -> bool:
+    """Whether a parsed value holds anything more than MAX_JSON_DEPTH levels down."""
+    if level > MAX_JSON_DEPTH:
+        return True
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list):
+        return False
+    return any(_too_deep(child, level + 1) for child in value)
 
 
 def _valid_unicode(value) -> bool:

@@ -22,10 +22,10 @@ class ApiOriginMiddleware:
 
     def __call__(self, request):
         if request.path.startswith("/api/") and request.method in UNSAFE:
-            origin = request.META.get("HTTP_ORIGIN")  # META: no HttpHeaders built per request
+            origin = request.headers.get("Origin")
             if (
                 origin
-                and "HTTP_AUTHORIZATION" not in request.META
+                and "Authorization" not in request.headers
                 and not self._same_site(request, origin)
             ):
                 return JsonResponse(

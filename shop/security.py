@@ -39,18 +39,12 @@ class SecurityHeadersMiddleware:
             "X-Content-Type-Options": "nosniff",
             "Referrer-Policy": settings.SECURE_REFERRER_POLICY or "same-origin",
         }
-        self.headers = [(name.lower(), name, value) for name, value in headers.items() if value]
+        self.headers = {name: value for name, value in headers.items() if value}
 
     def __call__(self, request):
         response = self.get_response(request)
-        # One pass over the names present: `name in response.headers` raises and catches a
-        # KeyError for each missing one, which cost more than the rest of this middleware.
-        present = {name.lower() for name in response.headers}
-        for lower, name, value in self.headers:
-            if lower not in present:
-                response.headers[name] = value
-        if "x-frame-options" not in present and not getattr(
-            response, "xframe_options_exempt", False
-        ):
-            response.headers["X-Frame-Options"] = "DENY"
+        for name, value in self.headers.items():
+            response.setdefault(name, value)
+        if not getattr(response, "xframe_options_exempt", False):
+            response.setdefault("X-Frame-Options", "DENY")
         return response

@@ -135,7 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-# English only: no translation machinery per rendered value (a tenth of a page's CPU).
+# The shop is written in English only.
 USE_I18N = False
 USE_TZ = True
 

@@ -5,7 +5,6 @@ from accounts import views as account_views
 from shop import views
 from shop.api import api
 
-# Django tries these in order on every request: the busiest paths come first.
 urlpatterns = [
     path("api/", api.urls),
     path("", include("catalog.urls")),

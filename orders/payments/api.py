@@ -56,7 +56,7 @@ def pay_order(request, order_id: Id, body: PayIn):
     """Pay a pending order by card, exactly once; see docs/API.md for retries and test cards."""
     owner = Owner.of(request)
     order = pay(
-        order=selectors.order_for(owner, order_id=order_id, related=False),
+        order=selectors.order_for(owner, order_id=order_id),
         card=body.card.model_dump(),
         idempotency_key=idempotency_key(request),
         actor=owner.user,
@@ -71,10 +71,10 @@ def refund_order(request, order_id: Id, body: RefundIn = None):
     body = body or RefundIn()
     user = request.user
     if user.is_authenticated and user.is_staff:
-        order, label = selectors.any_order(order_id=order_id, related=False), "staff"
+        order, label = selectors.any_order(order_id=order_id), "staff"
     else:
         owner = Owner.of(request)
-        order = selectors.order_for(owner, order_id=order_id, related=False)
+        order = selectors.order_for(owner, order_id=order_id)
         label = owner.label
         if order.status == Order.Status.SHIPPED:
             raise Forbidden("A shipped order is refunded by our staff: please contact us.")

@@ -69,7 +69,7 @@ def _owned(request, number: str) -> Order:
         order = selectors.order_for(Owner.of(request), number=number)
     except OrderNotFound:
         raise Http404("No such order.") from None
-    expire_if_due(order=order)
+    expire_if_due(order=order)  # re-reads the order when it expires it
     return order
 
 
@@ -88,7 +88,7 @@ def pay_page(request, number: str):
         if status == 302:
             return redirect(order)
     context = {
-        "order": order,
+        "order": selectors.with_related(order),
         "form": form,
         "token": secrets.token_urlsafe(24),  # a new attempt after any failure
         "test_mode": get_gateway().name == "fake",

@@ -134,9 +134,7 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
     """Inside the transaction: price from the database, count the coupon, reserve, record."""
     now = timezone.now()
     wanted = sorted(cart.items.items())  # product-id order: no deadlocks between carts
-    # The cart's own one-query read (plain SQL rows: id, sku, name, price, stock, active),
-    # now inside the transaction; compiling the same ORM query cost several times more CPU.
-    products = cart_products(cart)
+    products = cart_products(cart)  # one query, inside the transaction
     short = [
         _shortage(pk, qty, products.get(pk))
         for pk, qty in wanted

@@ -342,6 +342,15 @@ def test_a_broken_body_is_refused_and_changes_nothing(world, endpoint, case):
     assert_refused(world, before, response, status, {code})
 
 
+@pytest.mark.parametrize(("levels", "refused"), [(31, False), (32, True)])
+def test_a_body_may_nest_objects_31_levels_deep_not_32(world, levels, refused):
+    """MAX_JSON_DEPTH (32) counts the body itself and the value at the bottom."""
+    raw = '{"x": ' * levels + "1" + "}" * levels
+    response = send(world, "apply_coupon", raw=raw)
+    assert response.status_code == 400
+    assert (response.json()["error"]["code"] == "invalid_json") is refused
+
+
 @pytest.mark.parametrize("endpoint", sorted(set(ENDPOINTS) - {"refund", "cancel"}))
 def test_an_empty_body_is_400_where_a_body_is_required(world, endpoint):
     """(An empty body is no body: the optional bodies of refund and cancel may be left out.)"""

@@ -307,7 +307,7 @@ def test_adding_costs_session_read_product_read_session_write(
 
 
 def test_text_and_money_come_out_exact_as_utf8_json(api_client):
-    """orjson writes text as UTF-8 (not \\u escapes) and cents exactly."""
+    """Text comes out as UTF-8 (not \\u escapes) and money as exact cents."""
     tart = ProductFactory(
         sku="tart", name="Crème brûlée “tart” 🍮", price=Decimal("19.99"), stock=9
     )

@@ -1,11 +1,13 @@
 """Storefront order pages: checkout with field errors and a one-time token, detail, history."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 
 from catalog.models import Product
 from orders.models import Order
@@ -121,6 +123,18 @@ def test_order_detail_shows_lines_address_and_history(client):
     assert "Quince" in page and ADDRESS["street"] in page
     assert "Placed" in page and "Cancel order" in page
     assert 'for="id_reason"' in page
+
+
+def test_order_page_of_an_expired_order_shows_it_cancelled_and_restocked(client):
+    user = UserFactory()
+    client.force_login(user)
+    product = ProductFactory(name="Quince", stock=4)
+    order = place({product: 3}, user=user)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    page = client.get(f"/orders/{order.number}/").content.decode()
+    assert "Cancelled" in page and "Quince" in page and "Cancel order" not in page
+    assert Order.objects.get().status == "cancelled"
+    assert Product.objects.get(pk=product.pk).stock == 4
 
 
 def test_cancel_from_the_detail_page(client):

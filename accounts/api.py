@@ -1,18 +1,27 @@
 """Accounts endpoints of the JSON API (mounted under /api/auth by shop/api.py)."""
 
+from typing import Annotated
+
 from django.conf import settings
 from ninja import Router, Schema, Status
-from pydantic import Field, StrictStr
+from pydantic import ConfigDict, Field, StrictStr
 
 from accounts import services
 from accounts.tokens import SignInRequired, issue_token
+from core.openapi import doc
 from core.schemas import text
 
 router = Router(tags=["accounts"])
 
 
 class Credentials(Schema):
-    email: text(254)
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"email": "customer@example.com", "password": "customer123"}]
+        }
+    )
+
+    email: Annotated[text(254), Field(json_schema_extra={"format": "email"})]
     # Long enough for any passphrase, short enough that hashing it stays cheap.
     password: StrictStr = Field(min_length=1, max_length=1024)
 
@@ -30,7 +39,7 @@ class TokenOut(Schema):
     user: UserOut
 
 
-@router.post("/login", response=TokenOut)
+@router.post("/login", response=TokenOut, openapi_extra=doc(errors=(429,)))
 def login(request, body: Credentials):
     """Sign in: logs the session in (the cart is kept) and returns a Bearer access token."""
     user = services.authenticate(request, email=body.email, password=body.password)
@@ -43,7 +52,14 @@ def login(request, body: Credentials):
     }
 
 
-@router.post("/logout")
+LOGGED_OUT = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {"detail": {"type": "string"}},
+}
+
+
+@router.post("/logout", openapi_extra=doc(bodies={200: LOGGED_OUT}))
 def logout(request):
     """Sign out everywhere: this session, every other session and every token of the user."""
     services.log_out(request)
@@ -56,7 +72,7 @@ def register(request, body: Credentials):
     return Status(201, services.register(email=body.email, password=body.password))
 
 
-@router.get("/me", response=UserOut)
+@router.get("/me", response=UserOut, openapi_extra=doc(auth="user"))
 def me(request):
     """The signed-in user (by token or session cookie), or 401."""
     if not request.user.is_authenticated:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 
 from cart import services
 from cart.cart import Cart, cart_for
+from core.openapi import doc, link
 from core.schemas import MAX_ID, Id, Money, quantity, text
 
 router = Router(tags=["cart"])
@@ -49,6 +50,8 @@ class CartOut(BaseModel):
 
 
 class AddItemIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"sku": "apple", "quantity": 2}]})
+
     # Defaults are None so that an absent field is "not given"; an explicit null is a 400.
     sku: text(64) = None
     product_id: StrictId = None
@@ -62,10 +65,14 @@ class AddItemIn(BaseModel):
 
 
 class QuantityIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"quantity": 3}]})
+
     quantity: LineQuantity
 
 
 class CouponIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "SAVE10"}]})
+
     code: text(32)
 
 
@@ -75,13 +82,29 @@ def get_cart(request):
     return services.read_cart(cart=cart_for(request))
 
 
-@router.post("/items", response=CartOut)
+FIRST_LINE = "$response.body#/items/0/product_id"
+
+
+@router.post(
+    "/items",
+    response=CartOut,
+    openapi_extra=doc(
+        errors=(404, 409),
+        links={
+            200: {
+                "CheckOut": link("orders_api_checkout"),
+                "SetFirstLine": link("cart_api_set_item_quantity", product_id=FIRST_LINE),
+                "RemoveFirstLine": link("cart_api_remove_item", product_id=FIRST_LINE),
+            }
+        },
+    ),
+)
 def add_item(request, body: AddItemIn):
     """Add a product by `sku` or `product_id`; a product already there adds up."""
     return services.add_to_cart(cart=cart_for(request), **body.model_dump())
 
 
-@router.patch("/items/{product_id}", response=CartOut)
+@router.patch("/items/{product_id}", response=CartOut, openapi_extra=doc(errors=(409,)))
 def set_item_quantity(request, product_id: Id, body: QuantityIn):
     """Set a line's quantity (0 removes it); 404 if the product is not in the cart."""
     return services.set_quantity(
@@ -101,7 +124,7 @@ def clear(request):
     return services.clear_cart(cart=cart_for(request))
 
 
-@router.post("/coupon", response=CartOut)
+@router.post("/coupon", response=CartOut, openapi_extra=doc(errors=(429,)))
 def apply_coupon(request, body: CouponIn):
     """Use a coupon code; the same code again changes nothing, a new one replaces it."""
     return services.apply_coupon(cart=cart_for(request), code=body.code)

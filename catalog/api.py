@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import Field, StrictBool
+from pydantic import ConfigDict, Field, StrictBool
 
 from catalog import selectors, services
 from catalog.models import Product
 from core.errors import NotFound, ShopError
+from core.openapi import doc, link
 from core.permissions import require_staff
 from core.schemas import Amount, Id, Money, text
 
@@ -59,6 +60,21 @@ class ProductFilters(Schema):
 
 
 class ProductIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "kiwi",
+                    "name": "Kiwi",
+                    "price": "0.75",
+                    "stock": 40,
+                    "category": "fruit",
+                    "description": "Green and fuzzy.",
+                }
+            ]
+        }
+    )
+
     sku: text(64)
     name: text(100)
     price: Amount
@@ -69,6 +85,8 @@ class ProductIn(Schema):
 
 
 class ProductPatch(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"stock": 12}]})
+
     sku: text(64) | None = None
     name: text(100) | None = None
     price: Amount = None  # an explicit null is a 400 invalid_amount, like any bad amount
@@ -85,7 +103,34 @@ def _visible_or_404(product_id: int) -> Product:
         raise NotFound("No such product.", code="product_not_found") from None
 
 
-@router.get("/products", response=list[ProductOut])
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "How many products match, over all pages.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 0},
+    },
+    "Link": {
+        "description": 'The neighbouring pages: `<url>; rel="next"`, `<url>; rel="prev"`.',
+        "schema": {"type": "string"},
+    },
+}
+FIRST_ID = "$response.body#/0/id"
+NEW_ID = "$response.body#/id"
+
+
+@router.get(
+    "/products",
+    response=list[ProductOut],
+    openapi_extra=doc(
+        headers={200: PAGE_HEADERS},
+        links={
+            200: {
+                "GetFirstProduct": link("catalog_api_get_product", product_id=FIRST_ID),
+                "GetFirstStock": link("catalog_api_get_stock", product_id=FIRST_ID),
+            }
+        },
+    ),
+)
 def list_products(request, response: HttpResponse, filters: Query[ProductFilters]):
     """Active products, newest first, paginated with `Link` and `X-Total-Count` headers."""
     page_size = min(filters.page_size, settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE)
@@ -123,14 +168,32 @@ def list_categories(request):
     return list(selectors.categories())
 
 
-@router.post("/products", response={201: ProductOut})
+@router.post(
+    "/products",
+    response={201: ProductOut},
+    openapi_extra=doc(
+        errors=(409,),
+        auth="staff",
+        links={
+            201: {
+                "GetNewProduct": link("catalog_api_get_product", product_id=NEW_ID),
+                "PatchNewProduct": link("catalog_api_update_product", product_id=NEW_ID),
+                "DeleteNewProduct": link("catalog_api_delete_product", product_id=NEW_ID),
+            }
+        },
+    ),
+)
 def create_product(request, body: ProductIn):
     """Staff only: add a product."""
     require_staff(request)
     return Status(201, services.create_product(**body.model_dump()))
 
 
-@router.patch("/products/{product_id}", response=ProductOut)
+@router.patch(
+    "/products/{product_id}",
+    response=ProductOut,
+    openapi_extra=doc(errors=(409,), auth="staff"),
+)
 def update_product(request, product_id: Id, body: ProductPatch):
     """Staff only: change some fields of a product (inactive ones too)."""
     require_staff(request)
@@ -149,7 +212,7 @@ def update_product(request, product_id: Id, body: ProductPatch):
     return services.update_product(product=product, **changes)
 
 
-@router.delete("/products/{product_id}", response={204: None})
+@router.delete("/products/{product_id}", response={204: None}, openapi_extra=doc(auth="staff"))
 def delete_product(request, product_id: Id):
     """Staff only: the product becomes inactive; orders keep their lines."""
     require_staff(request)

@@ -5,6 +5,7 @@ from ninja import Router, Status
 
 from cart.cart import cart_for
 from core.errors import Forbidden
+from core.openapi import doc, link
 from core.schemas import Id
 from orders import selectors
 from orders.address import Address
@@ -26,7 +27,31 @@ def owned_order(request, order_id: int) -> Order:
     return selectors.with_related(order)
 
 
-@router.post("/checkout", response={201: OrderOut})
+ORDER_ID = "$response.body#/id"
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true` when the answer repeats an earlier request with the same key.",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+
+
+@router.post(
+    "/checkout",
+    response={201: OrderOut},
+    openapi_extra=doc(
+        errors=(409, 422),
+        idempotent=True,
+        headers={201: REPLAYED},
+        links={
+            201: {
+                "GetOrder": link("orders_api_get_order", order_id=ORDER_ID),
+                "PayOrder": link("orders_payments_api_pay_order", order_id=ORDER_ID),
+                "CancelOrder": link("orders_api_cancel_order", order_id=ORDER_ID),
+            }
+        },
+    ),
+)
 def checkout(request, response: HttpResponse, body: CheckoutIn):
     """Place a pending order from the cart, reserving its stock; see docs/API.md for retries."""
     owner = Owner.of(request)
@@ -55,7 +80,9 @@ def get_order(request, order_id: Id):
     return owned_order(request, order_id)
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderOut)
+@router.post(
+    "/orders/{order_id}/cancel", response=OrderOut, openapi_extra=doc(errors=(409, 502, 504))
+)
 def cancel_order(request, order_id: Id, body: CancelIn = None):
     """Cancel and restock; a paid order is refunded in full first."""
     owner = Owner.of(request)
@@ -70,7 +97,9 @@ def cancel_order(request, order_id: Id, body: CancelIn = None):
     return selectors.with_related(order)
 
 
-@router.post("/orders/{order_id}/ship", response=OrderOut)
+@router.post(
+    "/orders/{order_id}/ship", response=OrderOut, openapi_extra=doc(errors=(409,), auth="staff")
+)
 def ship_order(request, order_id: Id):
     """Staff only: mark a paid order shipped. 404 for unknown orders (or others' for non-staff)."""
     user = request.user

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict, Field
 
 from core.schemas import Money, text
 from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, country_problem, email_problem
@@ -24,11 +24,27 @@ def _email(value: str) -> str:
     return value.strip()
 
 
-Country = Annotated[text(2, min_length=2), AfterValidator(_country)]
-Email = Annotated[text(EMAIL_MAX), AfterValidator(_email)]
+Country = Annotated[
+    text(2, min_length=2),
+    AfterValidator(_country),
+    Field(json_schema_extra={"pattern": "^[A-Za-z]{2}$", "description": "ISO 3166 alpha-2"}),
+]
+Email = Annotated[
+    text(EMAIL_MAX), AfterValidator(_email), Field(json_schema_extra={"format": "email"})
+]
+
+ADDRESS_EXAMPLE = {
+    "name": "Ada Lovelace",
+    "street": "1 Main Street",
+    "city": "Springfield",
+    "zip": "12345",
+    "country": "US",
+}
 
 
 class AddressIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [ADDRESS_EXAMPLE]})
+
     name: text(LIMITS["name"], min_length=0) = ""
     street: text(LIMITS["street"])
     city: text(LIMITS["city"])
@@ -37,6 +53,12 @@ class AddressIn(Schema):
 
 
 class CheckoutIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"shipping_address": ADDRESS_EXAMPLE, "email": "ada@example.com"}]
+        }
+    )
+
     shipping_address: AddressIn
     # Required for guests (checked by the service); a signed-in customer's account email wins.
     # The default is None so that "absent" is allowed while an explicit null is a 400.
@@ -44,6 +66,8 @@ class CheckoutIn(Schema):
 
 
 class CancelIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Changed my mind"}]})
+
     reason: text(REASON_MAX, min_length=0) = ""
 
 

@@ -80,11 +80,8 @@ def cart_products(
     cart: Cart, *, product_id: int | None = None, sku: str | None = None
 ) -> dict[int, CartProduct]:
     """The cart's products (active or not), plus one more by id or sku, in one query."""
-    wanted = Q()
-    if cart.items:
-        wanted |= Q(pk__in=list(cart.items))
-    if product_id is not None:
-        wanted |= Q(pk=product_id)
+    ids = [*cart.items, product_id] if product_id is not None else list(cart.items)
+    wanted = Q(id__in=ids) if ids else Q()
     if sku is not None:
         wanted |= Q(sku=sku)
     if not wanted:

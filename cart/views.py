@@ -59,6 +59,9 @@ def add(request, product_id: int):
 
 @require_POST
 def update(request, product_id: int):
+    """The row's form: a new quantity, or (its Remove button) no line at all."""
+    if "remove" in request.POST:
+        return remove(request, product_id)
     form = QuantityForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))

@@ -80,7 +80,11 @@ def test_cart_page_shows_lines_totals_and_forms(client, pear):
     assert 'data-testid="total">3.90 USD<' in html
     assert f'action="/cart/items/{pear.pk}/"' in html
     assert f'id="qty-{pear.pk}" type="number" name="quantity" value="2" min="0" max="99"' in html
-    assert f'action="/cart/items/{pear.pk}/remove/"' in html
+    assert (
+        f'<form id="line-{pear.pk}" class="qty-form" method="post" action="/cart/items/{pear.pk}/">'
+        in html
+    )
+    assert f'form="line-{pear.pk}" name="remove" value="1" formnovalidate' in html
     assert 'action="/cart/coupon/"' in html and 'for="id_code"' in html
     assert 'data-testid="cart-count">5<' in html
     assert 'href="/orders/checkout/"' in html
@@ -166,7 +170,7 @@ def test_cart_rows_escape_names_and_their_forms_carry_a_working_csrf_token(pear)
     assert (
         '<td class="num hide-sm">1.20 USD</td>' in page and '<td class="num">2.40 USD</td>' in page
     )
-    assert f'action="/cart/items/{odd.pk}/remove/"' in page
+    assert f'form="line-{odd.pk}" name="remove"' in page
     token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     response = client.post(
         f"/cart/items/{pear.pk}/", {"quantity": "3", "csrfmiddlewaretoken": token}
@@ -175,6 +179,10 @@ def test_cart_rows_escape_names_and_their_forms_carry_a_working_csrf_token(pear)
     assert session_cart(client).items == {pear.pk: 3, odd.pk: 1}
     forged = client.post(f"/cart/items/{pear.pk}/", {"quantity": "1"})
     assert forged.status_code == 403 and session_cart(client).items[pear.pk] == 3
+    removed = client.post(
+        f"/cart/items/{odd.pk}/", {"quantity": "", "remove": "1", "csrfmiddlewaretoken": token}
+    )
+    assert removed.status_code == 302 and session_cart(client).items == {pear.pk: 3}
 
 
 def test_cart_rows_show_staff_edits_at_once_and_each_shopper_gets_their_own_token(pear):

@@ -8,10 +8,12 @@ TEST_ENV := SECRET_KEY=test-only-secret DEBUG=0
 
 .PHONY: run test venv migrate demo lint format test-services test-browser test-api-fuzz bench clean
 
-$(BIN)/django-admin: requirements.lock
+# requirements-dev.lock: what development, tests and CI install; requirements.lock: what
+# production installs. Both pinned with hashes (see README, "Dependencies").
+$(BIN)/django-admin: requirements-dev.lock
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements-dev.lock
 	touch $@
 
 venv: $(BIN)/django-admin

@@ -8,8 +8,10 @@ from pydantic import ConfigDict, Field, StrictStr
 
 from accounts import services
 from accounts.tokens import SignInRequired, issue_token
+from core.clients import client_address
 from core.openapi import doc
 from core.schemas import text
+from core.throttle import registrations_by_address
 
 router = Router(tags=["accounts"])
 
@@ -66,9 +68,13 @@ def logout(request):
     return {"detail": "Signed out."}
 
 
-@router.post("/register", response={201: UserOut})
+@router.post("/register", response={201: UserOut}, openapi_extra=doc(errors=(429,)))
 def register(request, body: Credentials):
-    """Create a shopper account (it does not sign in; call /auth/login next)."""
+    """Create a shopper account (it does not sign in; call /auth/login next).
+
+    Registrations are limited per client address (REGISTER_LIMIT_PER_ADDRESS an hour).
+    """
+    registrations_by_address.hit(client_address(request))
     return Status(201, services.register(email=body.email, password=body.password))
 
 

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
 from accounts import throttle
+from core.clients import client_address
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -18,7 +19,7 @@ class ThrottledModelBackend(ModelBackend):
         email = username if username is not None else kwargs.get(get_user_model().USERNAME_FIELD)
         if email is None or password is None:
             return None
-        reserved = throttle.reserve(email, throttle.client_address(request))
+        reserved = throttle.reserve(email, client_address(request))
         user = super().authenticate(request, username=email, password=password)
         if user is not None:
             throttle.release(reserved)  # successful sign-ins never count

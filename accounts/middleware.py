@@ -45,7 +45,7 @@ class BearerTokenMiddleware:
 
     def __call__(self, request):
         header = request.META.get("HTTP_AUTHORIZATION")  # META: no HttpHeaders per request
-        if header is None or not request.path.startswith("/api/"):
+        if header is None or not request.path_info.startswith("/api/"):
             return self.get_response(request)
         try:
             request.user = user_for_header(header)

@@ -9,7 +9,6 @@ is the typed email, hashed.
 
 import contextlib
 import hashlib
-import ipaddress
 import time
 
 from django.conf import settings
@@ -30,18 +29,6 @@ def _limits(email: str | None, address: str | None) -> dict[str, int]:
     if address:
         limits[f"{PREFIX}:address:{address}"] = settings.LOGIN_THROTTLE_PER_ADDRESS
     return limits
-
-
-def client_address(request) -> str | None:
-    """The client's address; an IPv6 client is counted by its /64 (one host owns it all)."""
-    raw = (request.META.get("REMOTE_ADDR") or "") if request is not None else ""
-    try:
-        ip = ipaddress.ip_address(raw)
-    except ValueError:
-        return None
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 def _count(key: str, window: int) -> int:

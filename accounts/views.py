@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -11,8 +10,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import SignInForm, SignUpForm
+from accounts.forms import PasswordChangeForm, SignInForm, SignUpForm
+from core.clients import client_address
 from core.errors import ShopError, Throttled
+from core.throttle import registrations_by_address
 
 
 def _next_url(request) -> str:
@@ -29,6 +30,14 @@ def _throttled(response, err: Throttled):
     response.status_code = 429
     response["Retry-After"] = str(err.retry_after)
     return response
+
+
+def _wait(err: Throttled) -> str:
+    """How long to wait, in words: "in 12 minutes", "in 40 seconds"."""
+    if err.retry_after < 60:
+        return f"in {err.retry_after} seconds"
+    minutes = -(-err.retry_after // 60)
+    return f"in {minutes} minute{'s' if minutes > 1 else ''}"
 
 
 @sensitive_post_parameters("password")
@@ -53,6 +62,11 @@ def sign_in(request):
 def sign_up(request):
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
+        try:
+            registrations_by_address.hit(client_address(request))
+        except Throttled as err:
+            form.add_error(None, f"Too many sign-ups from your network. Try again {_wait(err)}.")
+            return _throttled(render(request, "accounts/signup.html", {"form": form}), err)
         try:
             user = services.register(
                 email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
@@ -83,8 +97,18 @@ def account(request):
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @login_required
 def password_change(request):
-    form = PasswordChangeForm(request.user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = PasswordChangeForm(
+        request.user,
+        request.POST if request.method == "POST" else None,
+        client=client_address(request),
+    )
+    try:
+        valid = request.method == "POST" and form.is_valid()
+    except Throttled as err:  # too many wrong old passwords (or failed sign-ins)
+        form.add_error(None, f"Too many wrong passwords. Try again {_wait(err)}.")
+        response = render(request, "accounts/password_change.html", {"form": form})
+        return _throttled(response, err)
+    if valid:
         services.change_password(
             request, user=request.user, new_password=form.cleaned_data["new_password1"]
         )
@@ -100,3 +124,13 @@ def admin_login(request, **kwargs):
     except Throttled as err:
         response = render(request, "accounts/throttled.html", {"message": err.message})
         return _throttled(response, err)
+
+
+@require_POST
+def admin_logout(request, **kwargs):
+    """The admin's sign-out: like the storefront's and the API's, it signs out everywhere.
+
+    Mounted through admin.site.admin_view (staff only, CSRF-checked), as Django mounts its own.
+    """
+    services.log_out(request)
+    return admin.site.logout(request, **kwargs)  # then what the admin does: redirect

@@ -28,3 +28,8 @@ class CouponAdmin(admin.ModelAdmin):
             {"fields": ("starts_at", "ends_at", "usage_limit", "times_used", "min_subtotal")},
         ),
     )
+
+    def save_model(self, request, obj, form, change):
+        # Write only what the form changed, never times_used: a checkout may have counted
+        # a use since the form was read, and saving the row whole would undo it.
+        obj.save(update_fields=form.changed_data if change else None)

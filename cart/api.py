@@ -7,8 +7,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, m
 
 from cart import services
 from cart.cart import Cart, cart_for
+from cart.errors import InvalidCoupon
+from core.clients import client_address
 from core.openapi import doc, link
 from core.schemas import MAX_ID, Id, Money, quantity, text
+from core.throttle import coupon_failures_by_address
 
 router = Router(tags=["cart"])
 
@@ -126,8 +129,12 @@ def clear(request):
 
 @router.post("/coupon", response=CartOut, openapi_extra=doc(errors=(429,)))
 def apply_coupon(request, body: CouponIn):
-    """Use a coupon code; the same code again changes nothing, a new one replaces it."""
-    return services.apply_coupon(cart=cart_for(request), code=body.code)
+    """Use a coupon code; the same code again changes nothing, a new one replaces it.
+
+    Invalid codes are limited per cart and per client address (429 + Retry-After).
+    """
+    with coupon_failures_by_address.attempt(client_address(request), counts=InvalidCoupon):
+        return services.apply_coupon(cart=cart_for(request), code=body.code)
 
 
 @router.delete("/coupon", response=CartOut)

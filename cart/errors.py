@@ -17,3 +17,10 @@ class InvalidCoupon(ShopError):
 
 class NotInCart(NotFound):
     code, message = "not_in_cart", "That product is not in the cart."
+
+
+class AmountTooLarge(ShopError):
+    """The cart (or an order placed from it) would come to more than the money columns hold."""
+
+    code = "amount_too_large"
+    message = "An order cannot come to that much; split it into smaller orders."

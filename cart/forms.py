@@ -1,11 +1,9 @@
 """Storefront cart forms (the API has its own strict schemas in cart/api.py)."""
 
 from django import forms
-from django.core.validators import RegexValidator
 
 from cart.cart import Cart
-
-no_control_chars = RegexValidator(r"^[^\x00-\x1f\x7f]*$", "Remove the control characters.")
+from core.text import validate_line
 
 
 class AddToCartForm(forms.Form):
@@ -21,4 +19,4 @@ class QuantityForm(forms.Form):
 
 
 class CouponForm(forms.Form):
-    code = forms.CharField(label="Coupon code", max_length=32, validators=[no_control_chars])
+    code = forms.CharField(label="Coupon code", max_length=32, validators=[validate_line])

@@ -2,10 +2,15 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from core.money import MAX_AMOUNT
+
+# A coupon's amounts fit the money columns (and so every order's total).
+AMOUNT_BOUNDS = [MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)]
 
 
 class Coupon(models.Model):
@@ -15,13 +20,15 @@ class Coupon(models.Model):
 
     code = models.CharField(max_length=32, unique=True, help_text="Stored in upper case.")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERCENT)
-    value = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    value = models.DecimalField(max_digits=10, decimal_places=2, validators=AMOUNT_BOUNDS)
     active = models.BooleanField(default=True)
     starts_at = models.DateTimeField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     usage_limit = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: unlimited.")
     times_used = models.PositiveIntegerField(default=0)
-    min_subtotal = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    min_subtotal = models.DecimalField(
+        max_digits=10, decimal_places=2, default=0, validators=AMOUNT_BOUNDS
+    )
 
     class Meta:
         ordering = ["code"]
@@ -56,6 +63,15 @@ class Coupon(models.Model):
             raise ValidationError({"value": "A coupon must take something off."})
         if self.kind == self.Kind.PERCENT and self.value is not None and self.value > 100:
             raise ValidationError({"value": "A percentage can be at most 100."})
+        # The admin's form leaves times_used out (read-only), so Django skips the
+        # coupon_used_within_limit constraint there: check it here.
+        if self.usage_limit is not None and self.usage_limit < self.times_used:
+            raise ValidationError(
+                {
+                    "usage_limit": f"The coupon has already been used {self.times_used} times: "
+                    "the limit cannot be lower."
+                }
+            )
 
 
 class SavedCart(models.Model):

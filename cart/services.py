@@ -6,10 +6,13 @@ write. A failed write raises before saving, so the stored cart is left as it was
 signed-in shopper's cart is saved to the account too (`save`), so it follows them.
 """
 
+from django.conf import settings
+
 from cart.cart import Cart
-from cart.errors import CartFull, InvalidCoupon, InvalidQuantity, NotInCart
+from cart.errors import AmountTooLarge, CartFull, InvalidCoupon, InvalidQuantity, NotInCart
 from cart.saved import merge_carts, save_cart, saved_cart
 from cart.selectors import (
+    ZERO,
     CartProduct,
     CartSummary,
     cart_products,
@@ -20,6 +23,7 @@ from cart.selectors import (
 )
 from catalog.errors import InsufficientStock, ProductNotFound
 from core.errors import ShopError
+from core.money import MAX_AMOUNT
 from core.throttle import coupon_failures
 
 
@@ -96,6 +100,20 @@ def _check_stock(product: CartProduct, quantity: int) -> None:
         )
 
 
+def _check_amount(
+    cart: Cart, products: dict[int, CartProduct], product: CartProduct, quantity: int
+) -> None:
+    """Refuse a line that would take the cart past what an order can hold (MAX_AMOUNT)."""
+    lines, _ = lines_of(cart, products)
+    others = sum((ln.line_total for ln in lines if ln.product.id != product.id), ZERO)
+    subtotal = others + product.price * quantity
+    if subtotal > MAX_AMOUNT:
+        raise AmountTooLarge(
+            f"An order can come to at most {MAX_AMOUNT} {settings.CURRENCY}: {quantity} × "
+            f"{product.name} would make this cart {subtotal} {settings.CURRENCY}."
+        )
+
+
 def _full(cart: Cart, products: dict[int, CartProduct]) -> bool:
     """Whether the cart holds MAX_LINES products that are still sold (stale lines will go)."""
     if len(cart.items) < Cart.MAX_LINES:
@@ -109,7 +127,7 @@ def add_to_cart(
 ) -> CartSummary:
     """Add units of a product (by id or sku); adding a product already there adds up.
 
-    Raises InvalidQuantity, ProductNotFound, CartFull or InsufficientStock.
+    Raises InvalidQuantity, ProductNotFound, CartFull, InsufficientStock or AmountTooLarge.
     """
     if (product_id is None) == (sku is None):
         raise ShopError("Give either a sku or a product_id.", code="validation_error")
@@ -124,12 +142,17 @@ def add_to_cart(
     if product.id not in cart.items and _full(cart, products):
         raise CartFull(f"The cart is full ({Cart.MAX_LINES} different products at most).")
     _check_stock(product, new_quantity)
+    _check_amount(cart, products, product, new_quantity)
     cart.items[product.id] = new_quantity
     return _commit(cart, products, before)
 
 
 def set_quantity(*, cart: Cart, product_id: int, quantity: int) -> CartSummary:
-    """Set a line's quantity; 0 removes the line. Raises NotInCart for a product not there."""
+    """Set a line's quantity; 0 removes the line.
+
+    Raises NotInCart for a product not there, InvalidQuantity, InsufficientStock or
+    AmountTooLarge.
+    """
     if not 0 <= quantity <= Cart.MAX_QTY:
         raise InvalidQuantity(f"Quantity must be between 0 and {Cart.MAX_QTY}.")
     if product_id not in cart.items:
@@ -141,6 +164,7 @@ def set_quantity(*, cart: Cart, product_id: int, quantity: int) -> CartSummary:
     else:
         product = _pick(products, product_id, None)
         _check_stock(product, quantity)
+        _check_amount(cart, products, product, quantity)
         cart.items[product_id] = quantity
     return _commit(cart, products, before)
 

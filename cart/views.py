@@ -7,8 +7,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cart import services
 from cart.cart import Cart, cart_for
+from cart.errors import InvalidCoupon
 from cart.forms import AddToCartForm, CouponForm, QuantityForm
+from core.clients import client_address
 from core.errors import ShopError
+from core.throttle import coupon_failures_by_address
 
 REMOVED = "The product was removed from your cart."
 
@@ -101,7 +104,9 @@ def coupon(request):
         messages.error(request, _first_error(form))
         return redirect("cart:detail")
     try:
-        summary = services.apply_coupon(cart=cart_for(request), code=form.cleaned_data["code"])
+        # Invalid codes count per cart (in the service) and per client address (here).
+        with coupon_failures_by_address.attempt(client_address(request), counts=InvalidCoupon):
+            summary = services.apply_coupon(cart=cart_for(request), code=form.cleaned_data["code"])
     except ShopError as err:
         messages.error(request, err.message)
     else:

@@ -19,3 +19,8 @@ class ProductAdmin(admin.ModelAdmin):
     search_fields = ["sku", "name"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        # Write only what the form (or the changelist row) changed: a checkout may have
+        # taken stock since the form was read, and saving the row whole would undo it.
+        obj.save(update_fields=[*form.changed_data, "updated_at"] if change else None)

@@ -9,8 +9,8 @@ from catalog import selectors, services
 from catalog.models import Product
 from core.errors import NotFound, ShopError
 from core.openapi import doc, link
-from core.permissions import require_staff
-from core.schemas import Amount, Id, Money, text
+from core.permissions import require_perm
+from core.schemas import Amount, Id, Money, multiline_text, text
 
 router = Router(tags=["catalog"])
 
@@ -80,7 +80,7 @@ class ProductIn(Schema):
     price: Amount
     stock: int = Field(0, ge=0, le=1_000_000, strict=True)
     category: text(100)
-    description: text(5000, min_length=0) = ""
+    description: multiline_text(5000) = ""  # tabs and line breaks allowed, as in the admin
     active: StrictBool = True
 
 
@@ -92,7 +92,7 @@ class ProductPatch(Schema):
     price: Amount = None  # an explicit null is a 400 invalid_amount, like any bad amount
     stock: int | None = Field(None, ge=0, le=1_000_000, strict=True)
     category: text(100) | None = None
-    description: text(5000, min_length=0) | None = None
+    description: multiline_text(5000) | None = None
     active: StrictBool | None = None
 
 
@@ -185,7 +185,7 @@ def list_categories(request):
 )
 def create_product(request, body: ProductIn):
     """Staff only: add a product."""
-    require_staff(request)
+    require_perm(request, "catalog.add_product")
     return Status(201, services.create_product(**body.model_dump()))
 
 
@@ -196,7 +196,7 @@ def create_product(request, body: ProductIn):
 )
 def update_product(request, product_id: Id, body: ProductPatch):
     """Staff only: change some fields of a product (inactive ones too)."""
-    require_staff(request)
+    require_perm(request, "catalog.change_product")
     try:
         product = Product.objects.select_related("category").get(pk=product_id)
     except Product.DoesNotExist:
@@ -215,7 +215,7 @@ def update_product(request, product_id: Id, body: ProductPatch):
 @router.delete("/products/{product_id}", response={204: None}, openapi_extra=doc(auth="staff"))
 def delete_product(request, product_id: Id):
     """Staff only: the product becomes inactive; orders keep their lines."""
-    require_staff(request)
+    require_perm(request, "catalog.delete_product")
     product = _visible_or_404(product_id)
     services.deactivate_product(product=product)
     return Status(204, None)

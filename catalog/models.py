@@ -1,9 +1,12 @@
 """Categories and products."""
 
-from django.core.validators import FileExtensionValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+
+from core.money import MAX_AMOUNT
+from core.text import validate_multiline
 
 
 class Category(models.Model):
@@ -23,8 +26,14 @@ class Product(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True, max_length=5000)
-    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+    # Multi-line text (core/text.py): the admin's form and the API's schema follow one rule.
+    description = models.TextField(blank=True, max_length=5000, validators=[validate_multiline])
+    # At most MAX_AMOUNT (what the column holds); the cart and checkout bound the totals.
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)],
+    )
     stock = models.PositiveIntegerField(default=0)
     image = models.FileField(
         upload_to="products/",

@@ -6,16 +6,19 @@ from django.shortcuts import render
 
 from catalog import selectors
 from catalog.models import Product
+from core.text import without_controls
 
 
 def product_list(request):
-    q = request.GET.get("q", "").strip()[:100]
-    category = request.GET.get("category", "").strip()[:100]
-    page = selectors.product_page(
-        selectors.product_cards(q=q, category=category),
-        page=request.GET.get("page"),
-        per_page=settings.PAGE_SIZE,
-    )
+    # Control characters never reach a query (PostgreSQL refuses NUL, SQLite does not): the
+    # search loses them, and a category holding one is no category's slug, so none is listed.
+    q = without_controls(request.GET.get("q", "")).strip()[:100]
+    typed = request.GET.get("category", "").strip()[:100]
+    category = without_controls(typed)
+    cards = selectors.product_cards(q=q, category=category)
+    if category != typed:
+        cards = cards.none()
+    page = selectors.product_page(cards, page=request.GET.get("page"), per_page=settings.PAGE_SIZE)
     context = {
         "page": page,
         "categories": selectors.categories(),

@@ -15,6 +15,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from core.money import MAX_AMOUNT, parse_amount
+from core.text import LINE_PATTERN, MULTILINE_PATTERN, has_control_chars
+from core.text import MESSAGE as CONTROL_MESSAGE
 
 MAX_ID = 2**31 - 1  # the same bound on SQLite and PostgreSQL
 
@@ -48,19 +50,26 @@ Amount = Annotated[
     ),
 ]
 
-# What text() refuses: C0 controls (NUL included), DEL, and lone UTF-16 surrogates
-# (which neither PostgreSQL nor SQLite can store).
-TEXT_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
-
-def _no_control_chars(value: str) -> str:
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise ValueError("must not contain control characters")
+# What text() refuses: C0 and C1 controls (NUL included), DEL (core/text.py), and lone
+# UTF-16 surrogates (which neither PostgreSQL nor SQLite can store). multiline_text() allows
+# tabs and line breaks too.
+def _checked(value: str, *, multiline: bool) -> str:
+    if has_control_chars(value, multiline=multiline):
+        raise ValueError(CONTROL_MESSAGE)
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("must be valid Unicode text") from None
     return value
+
+
+def _line(value: str) -> str:
+    return _checked(value, multiline=False)
+
+
+def _multiline(value: str) -> str:
+    return _checked(value, multiline=True)
 
 
 def text(max_length: int, min_length: int = 1):
@@ -70,9 +79,22 @@ def text(max_length: int, min_length: int = 1):
         Field(
             min_length=min_length,
             max_length=max_length,
-            json_schema_extra={"pattern": TEXT_PATTERN},
+            json_schema_extra={"pattern": LINE_PATTERN},
         ),
-        AfterValidator(_no_control_chars),
+        AfterValidator(_line),
+    ]
+
+
+def multiline_text(max_length: int, min_length: int = 0):
+    """Like text(), but tabs and line breaks (\\n, \\r\\n) are allowed: a description."""
+    return Annotated[
+        StrictStr,
+        Field(
+            min_length=min_length,
+            max_length=max_length,
+            json_schema_extra={"pattern": MULTILINE_PATTERN},
+        ),
+        AfterValidator(_multiline),
     ]
 
 
@@ -102,4 +124,4 @@ def quantity(low: int, high: int):
     ]
 
 
-__all__ = ["Amount", "Id", "Money", "StrictInt", "quantity", "text"]
+__all__ = ["Amount", "Id", "Money", "StrictInt", "multiline_text", "quantity", "text"]

@@ -7,6 +7,11 @@ concurrent guesses cannot all slip past the limit.
 
     with coupon_failures.attempt(cart.id, counts=InvalidCoupon):
         ...  # raising InvalidCoupon keeps the slot; anything else gives it back
+
+A cart, a session or an order is free to renew, so the web layer also counts per client
+address (core.clients.client_address): failures with `attempt()`, and work that costs the
+shop something whatever its outcome (placing an order, registering) with `hit()`.
+A subject of None (no known address) is not counted.
 """
 
 import hashlib
@@ -72,12 +77,26 @@ class FailureThrottle:
         if self.failures(subject) >= self.limit:
             raise Throttled(self.retry_after(subject))
 
+    def hit(self, subject) -> None:
+        """Count one attempt whatever its outcome (a plain rate limit).
+
+        Raises Throttled (and counts nothing) once the limit is used up.
+        """
+        if subject is None:
+            return
+        if self._reserve(subject) > self.limit:
+            self._release(subject)
+            raise Throttled(self.retry_after(subject))
+
     @contextmanager
     def attempt(self, subject, counts: type[Exception] | tuple = ShopError):
         """Run one attempt; an exception of type `counts` is a failure, kept in the count.
 
         Raises Throttled (before running anything) once the failures are used up.
         """
+        if subject is None:
+            yield
+            return
         if self._reserve(subject) > self.limit:
             self._release(subject)
             raise Throttled(self.retry_after(subject))
@@ -97,3 +116,17 @@ class FailureThrottle:
 
 coupon_failures = FailureThrottle("coupon", "COUPON_FAILURE_LIMIT", "COUPON_FAILURE_WINDOW")
 card_failures = FailureThrottle("card", "PAYMENT_FAILURE_LIMIT", "PAYMENT_FAILURE_WINDOW")
+
+# Per client address (the web layer passes core.clients.client_address(request)).
+coupon_failures_by_address = FailureThrottle(
+    "coupon-address", "COUPON_FAILURE_LIMIT_PER_ADDRESS", "COUPON_FAILURE_WINDOW"
+)
+card_failures_by_address = FailureThrottle(
+    "card-address", "PAYMENT_FAILURE_LIMIT_PER_ADDRESS", "PAYMENT_FAILURE_WINDOW"
+)
+checkouts_by_address = FailureThrottle(
+    "checkout-address", "CHECKOUT_LIMIT_PER_ADDRESS", "CHECKOUT_WINDOW"
+)
+registrations_by_address = FailureThrottle(
+    "register-address", "REGISTER_LIMIT_PER_ADDRESS", "REGISTER_WINDOW"
+)

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from core.errors import ShopError
+from core.text import MESSAGE as CONTROL_CHARS
+from core.text import has_control_chars
 
 LIMITS = {"name": 100, "street": 200, "city": 100, "zip": 20}
 EMAIL_MAX = 254
@@ -26,14 +28,10 @@ _ISO_3166_ALPHA_2 = """
 COUNTRIES = frozenset(_ISO_3166_ALPHA_2.split())
 
 
-def has_control_chars(value: str) -> bool:
-    return any(ord(c) < 32 or ord(c) == 127 for c in value)
-
-
 def text_problem(value: str, max_length: int, *, required: bool = True) -> str | None:
     """What is wrong with a stripped text value, or None."""
     if has_control_chars(value):
-        return "must not contain control characters"
+        return CONTROL_CHARS
     if len(value) > max_length:
         return f"must be at most {max_length} characters"
     if required and not value:

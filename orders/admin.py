@@ -38,12 +38,12 @@ def _run(modeladmin, request, queryset, service, done: str) -> None:
         modeladmin.message_user(request, f"{ok} order(s) {done}.", messages.SUCCESS)
 
 
-@admin.action(description="Mark shipped")
+@admin.action(description="Mark shipped", permissions=["ship"])
 def mark_shipped(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, ship, "marked shipped")
 
 
-@admin.action(description="Cancel (restock; refunds paid orders first)")
+@admin.action(description="Cancel (restock; refunds paid orders first)", permissions=["cancel"])
 def cancel_and_restock(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, cancel, "cancelled and restocked")
 
@@ -105,3 +105,16 @@ class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # orders are records: cancel them instead
+
+    # Each action needs its own permission (Order.Meta.permissions); the admin hides and
+    # refuses an action whose has_<name>_permission is false.
+    def has_ship_permission(self, request):
+        return request.user.has_perm("orders.ship_order")
+
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("orders.cancel_order")
+
+    def save_model(self, request, obj, form, change):
+        # Write only the address fields the form changed: the row read for the form may be
+        # stale (paid or shipped meanwhile), and saving it whole would undo that.
+        obj.save(update_fields=[*form.changed_data, "updated_at"] if change else None)

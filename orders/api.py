@@ -4,9 +4,12 @@ from django.http import HttpResponse
 from ninja import Router, Status
 
 from cart.cart import cart_for
+from core.clients import client_address
 from core.errors import Forbidden
 from core.openapi import doc, link
+from core.permissions import require_perm
 from core.schemas import Id
+from core.throttle import checkouts_by_address
 from orders import selectors
 from orders.address import Address
 from orders.expiry import expire_if_due, expire_stale
@@ -40,7 +43,7 @@ REPLAYED = {
     "/checkout",
     response={201: OrderOut},
     openapi_extra=doc(
-        errors=(409, 422),
+        errors=(409, 422, 429),
         idempotent=True,
         headers={201: REPLAYED},
         links={
@@ -53,7 +56,12 @@ REPLAYED = {
     ),
 )
 def checkout(request, response: HttpResponse, body: CheckoutIn):
-    """Place a pending order from the cart, reserving its stock; see docs/API.md for retries."""
+    """Place a pending order from the cart, reserving its stock; see docs/API.md for retries.
+
+    Checkouts are limited per client address (CHECKOUT_LIMIT_PER_ADDRESS an hour): a guest's
+    new session is free, and each order holds stock until it expires.
+    """
+    checkouts_by_address.hit(client_address(request))
     owner = Owner.of(request)
     result = place_order(
         cart=cart_for(request),
@@ -101,11 +109,12 @@ def cancel_order(request, order_id: Id, body: CancelIn = None):
     "/orders/{order_id}/ship", response=OrderOut, openapi_extra=doc(errors=(409,), auth="staff")
 )
 def ship_order(request, order_id: Id):
-    """Staff only: mark a paid order shipped. 404 for unknown orders (or others' for non-staff)."""
+    """Staff with `orders.ship_order`: mark a paid order shipped. 404 for unknown orders."""
     user = request.user
     if not (user.is_authenticated and user.is_staff):
         # 404 unless it is theirs
         selectors.order_for(Owner.of(request), order_id=order_id)
         raise Forbidden("Only staff may ship orders.")
+    require_perm(request, "orders.ship_order")
     order = ship(order=selectors.any_order(order_id=order_id), actor=user)
     return selectors.with_related(order)

@@ -1,32 +1,20 @@
-"""Order emails, sent through Django's email framework (HTML and plain text)."""
+"""Order emails: rendered from their templates (plain text and HTML) into the outbox."""
 
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from orders.models import Order
+from outbox.services import enqueue
 
-log = logging.getLogger(__name__)
 
-
-def send_confirmation(order: Order) -> None:
-    """Email the order's confirmation; runs after the checkout commits, never fails it.
+def queue_confirmation(order: Order) -> None:
+    """Queue the order's confirmation in the checkout's transaction (sent after the commit).
 
     Takes the order checkout just placed, its lines attached: nothing is read again.
     """
     context = {"order": order, "lines": list(order.lines.all())}
-    message = EmailMultiAlternatives(
+    enqueue(
+        to=order.email,
         subject=f"Your Corner Shop order {order.number}",
-        body=render_to_string("orders/email/confirmation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[order.email],
+        text_body=render_to_string("orders/email/confirmation.txt", context),
+        html_body=render_to_string("orders/email/confirmation.html", context),
     )
-    message.attach_alternative(
-        render_to_string("orders/email/confirmation.html", context), "text/html"
-    )
-    try:
-        message.send()
-    except Exception:  # the order is placed; a mail outage must not turn that into an error
-        log.exception("Could not send the confirmation of order %s", order.number)

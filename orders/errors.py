@@ -34,6 +34,11 @@ class EmptyCart(ShopError):
     code, message = "empty_cart", "Your cart is empty."
 
 
+class GuestLimit(Conflict):
+    code = "guest_limit"
+    message = "A guest order can hold only so many of one product; sign in to order more."
+
+
 class CouponExhausted(Conflict):
     code, message = "coupon_exhausted", "This coupon has been used up."
 

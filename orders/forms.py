@@ -5,6 +5,7 @@ import secrets
 from django import forms
 from django.core.validators import RegexValidator
 
+from core.text import validate_line
 from orders.address import (
     EMAIL_MAX,
     LIMITS,
@@ -109,5 +110,6 @@ class CancelForm(forms.Form):
         label="Reason (optional)",
         max_length=REASON_MAX,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[validate_line],  # one line, as in the API and orders.services.cancel
+        widget=forms.TextInput(),
     )

@@ -67,6 +67,12 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "expires_at"])]
+        # Checked by the admin's actions and views and by the staff API (docs/API.md).
+        permissions = [
+            ("ship_order", "Can ship order"),
+            ("refund_order", "Can refund order"),
+            ("cancel_order", "Can cancel order"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(

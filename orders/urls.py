@@ -7,8 +7,8 @@ app_name = "orders"
 urlpatterns = [
     path("", views.history, name="history"),
     path("checkout/", views.checkout, name="checkout"),
-    path("<str:number>/", views.detail, name="detail"),
-    path("<str:number>/thanks/", views.confirmation, name="confirmation"),
-    path("<str:number>/cancel/", views.cancel_order, name="cancel"),
-    path("<str:number>/pay/", payment_views.pay_page, name="pay"),
+    path("<slug:number>/", views.detail, name="detail"),
+    path("<slug:number>/thanks/", views.confirmation, name="confirmation"),
+    path("<slug:number>/cancel/", views.cancel_order, name="cancel"),
+    path("<slug:number>/pay/", payment_views.pay_page, name="pay"),
 ]

@@ -8,7 +8,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cart.cart import cart_for
 from cart.selectors import cart_summary
-from core.errors import ShopError
+from core.clients import client_address
+from core.errors import ShopError, Throttled
+from core.throttle import checkouts_by_address
 from orders import selectors
 from orders.errors import IdempotencyKeyReused, OrderNotFound
 from orders.expiry import expire_if_due, expire_stale
@@ -35,11 +37,12 @@ def _owned(request, number: str, *, lazy_expiry: bool = True) -> Order:
 def checkout(request):
     cart = cart_for(request)
     owner = Owner.of(request)
-    form = None
+    form, throttled = None, None
     if request.method == "POST":
         form = CheckoutForm(request.POST, guest=owner.is_guest)
         if form.is_valid():
             try:
+                checkouts_by_address.hit(client_address(request))
                 result = place_order(
                     cart=cart,
                     owner=owner,
@@ -55,6 +58,9 @@ def checkout(request):
                 data = request.POST.copy()
                 data["token"] = new_form_token()
                 form = CheckoutForm(data, guest=owner.is_guest)
+            except Throttled as err:
+                messages.error(request, "Too many orders from your network. Try again later.")
+                throttled = err
             except ShopError as err:
                 messages.error(request, err.message)
                 for name, problems in (err.fields or {}).items():
@@ -73,7 +79,11 @@ def checkout(request):
         form = CheckoutForm(
             initial={"token": new_form_token(), "email": email}, guest=owner.is_guest
         )
-    return render(request, "orders/checkout.html", {"form": form, "summary": summary})
+    response = render(request, "orders/checkout.html", {"form": form, "summary": summary})
+    if throttled is not None:
+        response.status_code = 429
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
 
 
 def confirmation(request, number: str):

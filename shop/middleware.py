@@ -21,7 +21,8 @@ class ApiOriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/") and request.method in UNSAFE:
+        # path_info, not path: the shop may be served under a prefix (SCRIPT_NAME=/shop).
+        if request.path_info.startswith("/api/") and request.method in UNSAFE:
             origin = request.headers.get("Origin")
             if (
                 origin
@@ -70,7 +71,7 @@ class ApiErrorEnvelopeMiddleware:
         response = self.get_response(request)
         if (
             response.status_code >= 400
-            and request.path.startswith("/api/")
+            and request.path_info.startswith("/api/")
             and not response.get("Content-Type", "").startswith("application/json")
         ):
             status = response.status_code

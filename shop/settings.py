@@ -1,5 +1,6 @@
 """Settings, read from the environment (see .env.example and the README)."""
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -33,15 +34,18 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "shop",  # the project's system checks (shop/checks.py)
     "accounts",
     "catalog",
     "cart",
     "orders",
+    "outbox",  # emails written in the transaction they announce, sent by send_emails
     "demo",  # manage.py load_demo: may import every app
 ]
 
 MIDDLEWARE = [
     "shop.security.SecurityHeadersMiddleware",  # outermost: static files and errors too
+    "shop.requestlog.RequestLogMiddleware",  # request id and one log line per request
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shop.middleware.ApiErrorEnvelopeMiddleware",
@@ -156,12 +160,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@example.com")
+# Seconds an SMTP connection may block: emails are sent right after the checkout commits.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# The outbox (outbox/services.py): attempts before an email is failed (staff may retry it in
+# the admin); seconds before the first retry, doubled after each failure; seconds after which
+# a claim counts as its sender's death and `send_emails` sends the email again (keep it well
+# above EMAIL_TIMEOUT).
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_RETRY_DELAY = env.int("OUTBOX_RETRY_DELAY", default=60)
+OUTBOX_CLAIM_TIMEOUT = env.int("OUTBOX_CLAIM_TIMEOUT", default=600)
 
 # Request limits (the API's contract: bodies over 1 MB are 413).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
+# The proxies in front of the shop (comma-separated addresses or networks): only through them
+# is X-Forwarded-For believed for the client's address (core/clients.py). Empty: none.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
+try:
+    TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network(p, strict=False) for p in TRUSTED_PROXIES]
+except ValueError as err:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {err}.") from None
+
 # Security flags for production, configurable behind a TLS-terminating proxy.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]  # load balancers probe over plain HTTP
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -172,18 +194,52 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Logs go to stderr, every line with its request's id (shop/requestlog.py); one line per
+# request from the "shop.requests" logger. LOG_FORMAT: "text" lines, or "json" objects.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured('LOG_FORMAT must be "text" or "json".')
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "shop.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "shop.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "loggers": {"shop.requests": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")}},
 }
+
+# Errors to Sentry when SENTRY_DSN is set (needs the optional sentry-sdk: pip install
+# ".[sentry]"); events carry no personal data and are scrubbed of cards and secrets.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from shop.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"))
 
 # Failure throttles (core/throttle.py; 429 + Retry-After): invalid coupon codes per
 # session, declined or invalid cards per order (PAYMENT_FAILURE_LIMIT), per window.
 COUPON_FAILURE_LIMIT = env.int("COUPON_FAILURE_LIMIT", default=20)
 COUPON_FAILURE_WINDOW = 60 * 60
 PAYMENT_FAILURE_WINDOW = 60 * 60
+# Per client address (core/clients.py), on top of those: a new cart, session or order is free,
+# an address is not. Invalid coupon codes and declined or invalid cards per address per
+# window above; orders placed (checkouts) and registrations per address per hour.
+COUPON_FAILURE_LIMIT_PER_ADDRESS = env.int("COUPON_FAILURE_LIMIT_PER_ADDRESS", default=50)
+PAYMENT_FAILURE_LIMIT_PER_ADDRESS = env.int("PAYMENT_FAILURE_LIMIT_PER_ADDRESS", default=20)
+CHECKOUT_LIMIT_PER_ADDRESS = env.int("CHECKOUT_LIMIT_PER_ADDRESS", default=60)
+CHECKOUT_WINDOW = 60 * 60
+REGISTER_LIMIT_PER_ADDRESS = env.int("REGISTER_LIMIT_PER_ADDRESS", default=20)
+REGISTER_WINDOW = 60 * 60
 
 # django-ninja: the API is thin over the services, no extra settings beyond these.
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
@@ -192,6 +248,9 @@ NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100
 PAGE_SIZE = 20
 # Minutes a pending order holds its stock before `expire_orders` cancels it.
 ORDER_RESERVATION_MINUTES = env.int("ORDER_RESERVATION_MINUTES", default=30)
+# Units of one product a guest's checkout may reserve (signed-in customers are not capped):
+# one guest cannot hold a product's whole stock with an order they never pay.
+GUEST_MAX_UNITS_PER_PRODUCT = env.int("GUEST_MAX_UNITS_PER_PRODUCT", default=10)
 
 # Payments: the gateway class (orders/payments/gateway.py); after how many seconds an unresolved
 # payment claim counts as abandoned (reconcile_payments); how long a request sharing an

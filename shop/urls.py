@@ -2,16 +2,20 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from accounts import views as account_views
-from shop import views
+from shop import health, views
 from shop.api import api
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),  # first: load balancers probe often
+    path("readyz", health.readyz, name="readyz"),
     path("api/", api.urls),
     path("", include("catalog.urls")),
     path("cart/", include("cart.urls")),
     path("orders/", include("orders.urls")),
     path("account/", include("accounts.urls")),
     path("admin/login/", account_views.admin_login),  # the admin's sign-in, throttled
+    # The admin's sign-out signs out everywhere; wrapped like the admin wraps its own.
+    path("admin/logout/", admin.site.admin_view(account_views.admin_logout, cacheable=True)),
     path("admin/", admin.site.urls),
     re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
 ]

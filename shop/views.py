@@ -7,7 +7,8 @@ from django.views.static import serve
 
 
 def _wants_json(request) -> bool:
-    return request.path.startswith("/api/")
+    # path_info, not path: the shop may be served under a prefix (SCRIPT_NAME=/shop).
+    return request.path_info.startswith("/api/")
 
 
 def page_not_found(request, exception):

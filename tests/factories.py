@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from cart.models import Coupon
 from catalog.models import Category, Product
@@ -25,8 +26,38 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+# What a shop's staff member does: write products, ship, refund and cancel orders.
+STAFF_PERMISSIONS = [
+    "catalog.add_product",
+    "catalog.change_product",
+    "catalog.delete_product",
+    "orders.view_order",
+    "orders.change_order",
+    "orders.ship_order",
+    "orders.refund_order",
+    "orders.cancel_order",
+]
+
+
+def permissions_named(*names: str) -> list[Permission]:
+    """The Permission rows of "app_label.codename" names; raises on a name that has none."""
+    rows = []
+    for name in names:
+        app_label, codename = name.split(".")
+        rows.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return rows
+
+
 class StaffFactory(UserFactory):
+    """A staff member with STAFF_PERMISSIONS; `StaffFactory(permissions=[...])` for others."""
+
     is_staff = True
+
+    @factory.post_generation
+    def permissions(obj, create, extracted, **kwargs):
+        names = STAFF_PERMISSIONS if extracted is None else extracted
+        if create:
+            obj.user_permissions.set(permissions_named(*names))
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

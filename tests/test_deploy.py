@@ -75,3 +75,22 @@ def test_server_refuses_to_start_without_a_secret_key_when_debug_is_off():
     result = manage("check", DEBUG="0")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_warns_that_throttles_are_per_process_without_redis():
+    env = {**PRODUCTION, "REDIS_URL": ""}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode == 1
+    assert "shop.W001" in result.stderr
+    assert "per process" in result.stderr
+    assert "REDIS_URL" in result.stderr
+
+
+def test_no_throttle_warning_with_redis_or_in_development():
+    with_redis = manage("check", "--deploy", **PRODUCTION)
+    in_development = manage("check", DEBUG="1", REDIS_URL="")
+
+    assert with_redis.returncode == 0 and in_development.returncode == 0
+    assert "shop.W001" not in with_redis.stdout + with_redis.stderr
+    assert "shop.W001" not in in_development.stdout + in_development.stderr

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from core.errors import ShopError
 from core.money import parse_amount
+from core.text import validate_line
 from orders.models import Order, Payment, Refund
 from orders.payments.refund import refund
 
@@ -52,7 +53,7 @@ class RefundInline(ReadOnlyInline):
     fields = ["created_at", "amount", "status", "restock", "reason", "actor", "reference"]
 
 
-@admin.action(description="Refund what remains (no restock)")
+@admin.action(description="Refund what remains (no restock)", permissions=["refund"])
 def refund_what_remains(modeladmin, request, queryset):
     done = 0
     for order in queryset.order_by("pk"):
@@ -76,9 +77,7 @@ class RefundForm(forms.Form):
         required=False,
         help_text="Put the units back in stock (only with a refund of all that remains).",
     )
-    reason = forms.CharField(
-        required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
-    )
+    reason = forms.CharField(required=False, max_length=500, validators=[validate_line])
 
     def clean_amount(self):
         raw = self.cleaned_data["amount"].strip()
@@ -100,9 +99,13 @@ class PaymentAdminMixin:
             *super().get_urls(),
         ]
 
+    def has_refund_permission(self, request):
+        """For the refund action, page and link alike."""
+        return request.user.has_perm("orders.refund_order")
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
-        if obj is not None:
+        if obj is not None and self.has_refund_permission(request):
             fieldsets.append(("Refund", {"fields": ["refund_link"]}))
         return fieldsets
 
@@ -118,11 +121,11 @@ class PaymentAdminMixin:
         return format_html('<a class="button" href="{}">Refund…</a> ({} remaining)', url, left)
 
     def refund_view(self, request, order_id: int):
+        if not self.has_refund_permission(request):
+            raise PermissionDenied
         order = Order.objects.filter(pk=order_id).first()
         if order is None:
             raise Http404("No such order.")
-        if not self.has_change_permission(request, order):
-            raise PermissionDenied
         change_url = reverse("admin:orders_order_change", args=[order.pk])
         form = RefundForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

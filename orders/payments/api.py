@@ -8,14 +8,18 @@ from ninja import Router, Schema
 from pydantic import BeforeValidator, ConfigDict, Field, StrictBool
 from pydantic_core import PydanticCustomError
 
+from core.clients import client_address
 from core.errors import Forbidden
 from core.openapi import doc, link
+from core.permissions import require_perm
 from core.schemas import Amount, Id, text
+from core.throttle import card_failures_by_address
 from orders import selectors
 from orders.idempotency import idempotency_key
 from orders.models import Order
 from orders.ownership import Owner
 from orders.payments.charge import pay
+from orders.payments.errors import InvalidCard, PaymentDeclined
 from orders.payments.refund import refund
 from orders.schemas import OrderOut
 
@@ -110,15 +114,21 @@ ORDER_ID = "$response.body#/id"
 )
 @sensitive_variables()  # never the card in error reports
 def pay_order(request, order_id: Id, body: PayIn):
-    """Pay a pending order by card, exactly once; see docs/API.md for retries and test cards."""
+    """Pay a pending order by card, exactly once; see docs/API.md for retries and test cards.
+
+    Declined and invalid cards are limited per order and per client address (429).
+    """
     owner = Owner.of(request)
-    order = pay(
-        order=selectors.order_for(owner, order_id=order_id),
-        card=body.card.model_dump(),
-        idempotency_key=idempotency_key(request),
-        actor=owner.user,
-        actor_label=owner.label,
-    )
+    order = selectors.order_for(owner, order_id=order_id)
+    counted = (InvalidCard, PaymentDeclined)
+    with card_failures_by_address.attempt(client_address(request), counts=counted):
+        order = pay(
+            order=order,
+            card=body.card.model_dump(),
+            idempotency_key=idempotency_key(request),
+            actor=owner.user,
+            actor_label=owner.label,
+        )
     return selectors.with_related(order)  # pay() returns the order as it is now
 
 
@@ -132,10 +142,14 @@ def pay_order(request, order_id: Id, body: PayIn):
     ),
 )
 def refund_order(request, order_id: Id, body: RefundIn = None):
-    """Refund part or all of a paid order: its owner until it ships, staff at any time."""
+    """Refund part or all of a paid order: its owner until it ships, staff at any time.
+
+    Staff need `orders.refund_order` (403 without it).
+    """
     body = body or RefundIn()
     user = request.user
     if user.is_authenticated and user.is_staff:
+        require_perm(request, "orders.refund_order")
         order, label = selectors.any_order(order_id=order_id), "staff"
     else:
         owner = Owner.of(request)

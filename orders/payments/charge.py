@@ -25,6 +25,7 @@ from orders.payments.cards import (
     idempotency_hash,
     read_card,
 )
+from orders.payments.emails import queue_payment_receipt
 from orders.payments.errors import (
     AlreadyPaid,
     GatewayFailed,
@@ -249,6 +250,7 @@ def _succeed(payment: Payment, charge: Charge, actor, actor_label: str) -> Order
                 payment_claim="",
                 payment_claimed_at=None,
             )
+            queue_payment_receipt(order, payment)  # an outbox row: sent right after the commit
             return order
     payment.refresh_from_db()
     if payment.status == Payment.Status.SUCCEEDED:  # recorded by a concurrent settle
@@ -319,6 +321,7 @@ def _pay_nothing(order: Order, actor, actor_label: str) -> Order:
     """An order whose total is zero is paid without a charge."""
     with transaction.atomic():
         move(order, Status.PAID, actor=actor, actor_label=actor_label, note="Nothing to charge.")
+        queue_payment_receipt(order, None)
     return order
 
 

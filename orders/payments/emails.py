@@ -1,29 +1,29 @@
-"""The refund email, sent after the refund commits (HTML and plain text)."""
+"""Payment and refund emails: rendered from their templates (plain text and HTML) into the
+outbox, in the transaction that records the payment or the refund."""
 
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-from orders.models import Refund
+from orders.models import Order, Payment, Refund
+from outbox.services import enqueue
 
-log = logging.getLogger(__name__)
 
-
-def send_refund_email(refund_id: int) -> None:
-    """Tell the shopper how much was refunded; a mail outage never fails the refund."""
-    refund = Refund.objects.select_related("order", "payment").get(pk=refund_id)
-    order = refund.order
-    context = {"refund": refund, "order": order, "payment": refund.payment}
-    message = EmailMultiAlternatives(
-        subject=f"Refund of {refund.amount} {order.currency} for order {order.number}",
-        body=render_to_string("orders/email/refund.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[order.email],
+def queue_payment_receipt(order: Order, payment: Payment | None) -> None:
+    """Queue the receipt of a paid order (`payment` None: the total was zero, nothing charged)."""
+    context = {"order": order, "payment": payment}
+    enqueue(
+        to=order.email,
+        subject=f"Payment received for order {order.number}",
+        text_body=render_to_string("orders/email/payment.txt", context),
+        html_body=render_to_string("orders/email/payment.html", context),
     )
-    message.attach_alternative(render_to_string("orders/email/refund.html", context), "text/html")
-    try:
-        message.send()
-    except Exception:
-        log.exception("Could not send the refund email of order %s", order.number)
+
+
+def queue_refund_email(refund: Refund, order: Order) -> None:
+    """Queue the email telling the shopper how much was refunded, to their card."""
+    context = {"refund": refund, "order": order, "payment": refund.payment}
+    enqueue(
+        to=order.email,
+        subject=f"Refund of {refund.amount} {order.currency} for order {order.number}",
+        text_body=render_to_string("orders/email/refund.txt", context),
+        html_body=render_to_string("orders/email/refund.html", context),
+    )

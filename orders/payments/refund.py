@@ -5,19 +5,21 @@ called (outside any transaction), so concurrent refunds can never sum past the a
 paid; a refund the gateway refuses gives its reservation back.
 """
 
+from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from uuid import uuid4
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Round
+from django.utils import timezone
 
 from core.errors import ShopError
 from orders.errors import IdempotencyKeyReused
 from orders.models import Order, OrderEvent, Payment, Refund
 from orders.payments.cards import idempotency_hash, request_hash
-from orders.payments.emails import send_refund_email
+from orders.payments.emails import queue_refund_email
 from orders.payments.errors import (
     CannotRefund,
     GatewayFailed,
@@ -31,8 +33,10 @@ from orders.states import move
 from orders.stock import release_stock
 
 Status = Order.Status
+# Before it ships, an order's owner may refund it, and a cancel refunds all that remains.
+NOT_SHIPPED = (Status.PAID, Status.PARTIALLY_REFUNDED)
 # Staff may refund a shipped order (a return); it stays shipped, with its amount_refunded.
-REFUNDABLE = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.SHIPPED)
+REFUNDABLE = (*NOT_SHIPPED, Status.SHIPPED)
 RETRIES = 5  # "all that remains" is re-read when a concurrent refund took part of it
 
 
@@ -59,7 +63,7 @@ def refund(
     print_ = request_hash(amount=amount, restock=restock, reason=reason)
     if key and (first := Refund.objects.filter(idempotency_key=key).first()):
         return _replay(first, print_)
-    statuses = REFUNDABLE if allow_shipped else (Status.PAID, Status.PARTIALLY_REFUNDED)
+    statuses = REFUNDABLE if allow_shipped else NOT_SHIPPED
     fields = dict(statuses=statuses, reason=reason, restock=restock, actor=actor)
     try:
         record = _reserve(order, amount, key=key, print_=print_, **fields)
@@ -75,18 +79,32 @@ def refund_remaining(
 ) -> Refund | None:
     """Refund all that remains before a cancel; the caller moves the status (to cancelled).
 
-    Returns the refund, or None if nothing remained. Raises GatewayFailed/GatewayTimedOut.
+    The reservation's conditional UPDATE takes the money only from an order that may still
+    be cancelled (paid or partially refunded): never from one shipped meanwhile. Returns the
+    refund, or None if nothing remained or the order can no longer be cancelled (the
+    caller's cancel then refuses it). Raises GatewayFailed/GatewayTimedOut.
     """
     order.refresh_from_db()
     if order.amount_refundable <= 0:
         return None
-    fields = dict(statuses=REFUNDABLE, reason=reason, restock=False, actor=actor)
+    fields = dict(statuses=NOT_SHIPPED, reason=reason, restock=False, actor=actor)
     try:
         record = _reserve(order, None, key=None, print_="", **fields)
-    except (RefundExceedsPayment, NotPaid):
-        return None  # a concurrent refund took the rest
+    except (RefundExceedsPayment, NotPaid, CannotRefund):
+        return None  # a concurrent refund took the rest, or the order shipped or closed
     _execute(record, actor, actor_label, set_status=False)
     return record
+
+
+def refund_in_flight(order_id: int) -> bool:
+    """Whether a refund of the order is at the gateway now (reserved, outcome not recorded).
+
+    One pending for longer than PAYMENT_CLAIM_TIMEOUT lost its reply: it stays reserved
+    (never over-refund) for staff to check, and no longer holds the order up.
+    """
+    since = timezone.now() - timedelta(seconds=settings.PAYMENT_CLAIM_TIMEOUT)
+    pending = Refund.objects.filter(order_id=order_id, status=Refund.Status.PENDING)
+    return pending.filter(created_at__gt=since).exists()
 
 
 def _replay(first: Refund, print_: str) -> Order:
@@ -198,7 +216,7 @@ def _execute(record: Refund, actor, actor_label: str, *, set_status: bool) -> Or
             )
         if record.restock:
             release_stock(order)
-        transaction.on_commit(partial(send_refund_email, record.pk))
+        queue_refund_email(record, order)  # an outbox row: sent right after the commit
     return order
 
 

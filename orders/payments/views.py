@@ -10,7 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from core.clients import client_address
 from core.errors import ShopError, Throttled
+from core.throttle import card_failures_by_address
 from orders import selectors
 from orders.errors import IdempotencyKeyReused, OrderNotFound
 from orders.expiry import expire_if_due
@@ -81,10 +83,14 @@ def pay_page(request, number: str):
     if order.status != Order.Status.PENDING:
         messages.info(request, f"Order {order.number} is {order.get_status_display().lower()}.")
         return redirect(order)
-    form, status = CardForm(), 200
+    form, status, throttled = CardForm(), 200, None
     if request.method == "POST":
         form = CardForm(request.POST)
-        status = _try_to_pay(request, order, form) if form.is_valid() else 400
+        try:
+            status = _try_to_pay(request, order, form) if form.is_valid() else 400
+        except Throttled as err:  # too many declined or invalid cards, per order or address
+            form.add_error(None, err.message)
+            status, throttled = 429, err
         if status == 302:
             return redirect(order)
     context = {
@@ -93,7 +99,10 @@ def pay_page(request, number: str):
         "token": secrets.token_urlsafe(24),  # a new attempt after any failure
         "test_mode": get_gateway().name == "fake",
     }
-    return render(request, "orders/pay.html", context, status=status)
+    response = render(request, "orders/pay.html", context, status=status)
+    if throttled is not None:
+        response["Retry-After"] = str(throttled.retry_after)
+    return response
 
 
 @sensitive_variables()
@@ -102,20 +111,25 @@ def _try_to_pay(request, order: Order, form: CardForm) -> int:
     owner = Owner.of(request)
     data = form.cleaned_data
     try:
-        pay(
-            order=order,
-            card={name: data[name] for name in ("number", "exp_month", "exp_year", "cvv")},
-            idempotency_key="form:" + data["token"],  # a double submit pays once
-            actor=owner.user,
-            actor_label=owner.label,
-        )
+        with card_failures_by_address.attempt(
+            client_address(request), counts=(InvalidCard, PaymentDeclined)
+        ):
+            pay(
+                order=order,
+                card={name: data[name] for name in ("number", "exp_month", "exp_year", "cvv")},
+                idempotency_key="form:" + data["token"],  # a double submit pays once
+                actor=owner.user,
+                actor_label=owner.label,
+            )
     except InvalidCard as err:
         form.add_card_errors(err)
         return 400
     except PaymentDeclined as err:
         form.add_error(None, err.message)
         return 402
-    except (GatewayTimedOut, Throttled, IdempotencyKeyReused) as err:
+    except Throttled:
+        raise  # pay_page answers it, with Retry-After
+    except (GatewayTimedOut, IdempotencyKeyReused) as err:
         form.add_error(None, err.message)
         return err.status
     except ShopError as err:  # paid meanwhile, cancelled, expired, processor error…

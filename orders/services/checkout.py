@@ -5,7 +5,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from cart.cart import Cart
+from cart.errors import AmountTooLarge
 from cart.models import Coupon
 from cart.selectors import CartProduct, cart_products, coupon_problem, discount_for, find_coupon
 from cart.services import start_over
@@ -20,10 +20,16 @@ from catalog.errors import InsufficientStock
 from catalog.models import Product
 from core.db import retry_on_conflict
 from core.errors import ShopError
-from core.money import to_cents
+from core.money import MAX_AMOUNT, to_cents
 from orders.address import Address, AddressError, email_problem, invalid
-from orders.emails import send_confirmation
-from orders.errors import CouponExhausted, CouponUnusable, EmptyCart, IdempotencyKeyReused
+from orders.emails import queue_confirmation
+from orders.errors import (
+    CouponExhausted,
+    CouponUnusable,
+    EmptyCart,
+    GuestLimit,
+    IdempotencyKeyReused,
+)
 from orders.models import ZERO, Order, OrderEvent, OrderLine
 from orders.ownership import Owner
 from orders.selectors import attach_related
@@ -49,7 +55,8 @@ def checkout(
 
     A retry with the same `idempotency_key` (same owner, same address and email) returns
     the first order; the same key with other details raises IdempotencyKeyReused (422).
-    Raises EmptyCart (400), InsufficientStock, CouponExhausted, CouponUnusable (409).
+    Raises EmptyCart, AmountTooLarge (400), InsufficientStock, GuestLimit, CouponExhausted,
+    CouponUnusable (409).
     """
     address, email = _clean(owner, address, email)
     scope = owner.scope(cart.id)
@@ -78,7 +85,7 @@ def _place_in_transaction(
     or serialization victim (core/db.py)."""
     with transaction.atomic():
         order = _place(cart, owner, address, email, key)
-        transaction.on_commit(partial(send_confirmation, order))
+        queue_confirmation(order)  # an outbox row: sent right after the commit
     return order
 
 
@@ -142,7 +149,14 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
     ]
     if short:
         raise _insufficient(short)
+    if owner.user is None:
+        _check_guest_limit(wanted, products)
     subtotal = to_cents(sum((products[pk].price * qty for pk, qty in wanted), ZERO))
+    if subtotal > MAX_AMOUNT:  # the money columns hold no more (the cart refuses it too)
+        raise AmountTooLarge(
+            f"An order can come to at most {MAX_AMOUNT} {settings.CURRENCY}: this cart comes "
+            f"to {subtotal} {settings.CURRENCY}."
+        )
     coupon, discount = _use_coupon(cart.coupon, subtotal, now)
     for pk, qty in wanted:
         rows = Product.objects.filter(pk=pk, active=True, stock__gte=qty).update(
@@ -208,6 +222,24 @@ def _shortage(pk: int, quantity: int, product: CartProduct | Product | None) -> 
         "requested": quantity,
         "available": available,
     }
+
+
+def _check_guest_limit(wanted: list[tuple[int, int]], products: dict[int, CartProduct]) -> None:
+    """A guest's order may reserve only so many units of one product (GuestLimit)."""
+    limit = settings.GUEST_MAX_UNITS_PER_PRODUCT
+    over = [
+        {"product_id": pk, "sku": products[pk].sku, "name": products[pk].name, "requested": qty}
+        for pk, qty in wanted
+        if qty > limit
+    ]
+    if over:
+        parts = "; ".join(f"{o['name']}: {o['requested']} wanted" for o in over)
+        raise GuestLimit(
+            f"A guest order can hold at most {limit} of one product ({parts}). "
+            "Lower the quantity, or sign in to order more.",
+            limit=limit,
+            products=over,
+        )
 
 
 def _insufficient(short: list[dict]) -> InsufficientStock:

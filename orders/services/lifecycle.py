@@ -7,7 +7,7 @@ from django.utils import timezone
 from orders.address import REASON_MAX, invalid, text_problem
 from orders.errors import OrderBusy
 from orders.models import Order
-from orders.payments.refund import refund_remaining
+from orders.payments.refund import refund_in_flight, refund_remaining
 from orders.states import ALLOWED, IllegalTransition, move
 from orders.stock import give_coupon_back, release_stock
 
@@ -35,7 +35,10 @@ def _hold(order: Order, to: str, **conditions) -> None:
 
 def _refund_before_cancel(order: Order, actor, actor_label: str, reason: str) -> None:
     """The hook into payments: refund all that remains, leaving the status to cancel()."""
-    # Outside any transaction: the gateway is called in there.
+    if refund_in_flight(order.pk):  # its outcome decides what remains: wait for it
+        raise OrderBusy(code="cannot_cancel")
+    # Outside any transaction: the gateway is called in there. The reservation re-checks
+    # the status, so an order shipped since it was read is not refunded.
     refund_remaining(order=order, actor=actor, actor_label=actor_label, reason=reason)
     order.refresh_from_db()
 
@@ -43,7 +46,9 @@ def _refund_before_cancel(order: Order, actor, actor_label: str, reason: str) ->
 def cancel(*, order: Order, actor=None, actor_label: str = "customer", reason: str = "") -> Order:
     """Cancel an order and restock it; a paid order is refunded in full first.
 
-    Raises IllegalTransition (409 cannot_cancel) for shipped, refunded or cancelled orders.
+    Raises IllegalTransition (409 cannot_cancel) for shipped, refunded or cancelled orders
+    (also when staff shipped it since `order` was read), OrderBusy (409 cannot_cancel) while
+    a payment or another refund of it is in flight.
     """
     reason = reason.strip()
     if problem := text_problem(reason, REASON_MAX, required=False):
@@ -52,12 +57,20 @@ def cancel(*, order: Order, actor=None, actor_label: str = "customer", reason: s
         raise IllegalTransition(order, Status.CANCELLED)
     if order.status in REFUND_FIRST and order.amount_refundable > 0:
         _refund_before_cancel(order, actor, actor_label, reason or "Order cancelled.")
-    with transaction.atomic():
-        # Nothing may be left to refund: an order paid since the check above is refused.
-        _hold(order, Status.CANCELLED, amount_refunded=F("amount_paid"))
-        move(order, Status.CANCELLED, actor=actor, actor_label=actor_label, note=reason)
-        give_coupon_back(order)  # the coupon row before product rows, as checkout locks them
-        release_stock(order)
+    try:
+        with transaction.atomic():
+            # Nothing may be left to refund: an order paid since the check above is refused.
+            _hold(order, Status.CANCELLED, amount_refunded=F("amount_paid"))
+            move(order, Status.CANCELLED, actor=actor, actor_label=actor_label, note=reason)
+            # Under the row lock: a refund still at the gateway may fail and give its
+            # reservation back, so it must not count as refunded yet.
+            if order.amount_paid > 0 and refund_in_flight(order.pk):
+                raise OrderBusy(code="cannot_cancel")  # rolls the cancel back
+            give_coupon_back(order)  # the coupon row before product rows, as checkout does
+            release_stock(order)
+    except OrderBusy:
+        order.refresh_from_db()
+        raise
     return order
 
 

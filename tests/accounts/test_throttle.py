@@ -1,5 +1,6 @@
 """Failed sign-ins are throttled per account and per address on the API, page and admin."""
 
+import ipaddress
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
@@ -212,3 +213,106 @@ def test_refused_attempts_do_not_lengthen_the_lock(settings):
     throttle.reserve("b@example.com", "10.0.0.1")
     with pytest.raises(Throttled):
         throttle.reserve("c@example.com", "10.0.0.1")
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_counted_apart(settings, password):
+    """50 failures forwarded for one client do not lock out another client of the proxy."""
+    settings.TRUSTED_PROXY_NETWORKS = [ipaddress.ip_network("10.9.0.0/16")]
+    user = UserFactory()
+
+    def login(email, pw, client_ip):
+        return ApiClient().post(
+            "/api/auth/login",
+            {"email": email, "password": pw},
+            REMOTE_ADDR="10.9.0.2",
+            HTTP_X_FORWARDED_FOR=f"{client_ip}, 10.9.0.1",
+        )
+
+    for n in range(50):
+        assert login(f"guess{n}@example.com", "wrong-password", "203.0.113.7").status_code == 401
+
+    _assert_throttled(login(user.email, password, "203.0.113.7"))
+    assert login(user.email, password, "198.51.100.20").status_code == 200
+
+
+def test_without_trusted_proxies_a_forged_x_forwarded_for_is_no_way_around_the_lock(password):
+    user = UserFactory()
+    for n in range(50):
+        ApiClient().post(
+            "/api/auth/login",
+            {"email": f"guess{n}@example.com", "password": "wrong-password"},
+            REMOTE_ADDR="10.0.0.9",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+
+    response = ApiClient().post(
+        "/api/auth/login",
+        {"email": user.email, "password": password},
+        REMOTE_ADDR="10.0.0.9",
+        HTTP_X_FORWARDED_FOR="198.51.100.200",
+    )
+    _assert_throttled(response)
+
+
+# Changing the password: a wrong old password is a failed sign-in, per account and address.
+
+
+def _change_password(client, old, new="a-new-long-passphrase-3", address="10.0.0.1"):
+    data = {"old_password": old, "new_password1": new, "new_password2": new}
+    return client.post(
+        "/account/password/", urlencode(data), content_type=FORM, REMOTE_ADDR=address
+    )
+
+
+def test_wrong_old_passwords_are_throttled_per_account(user, password):
+    client = ApiClient()
+    client.force_login(user)
+    for _ in range(10):
+        response = _change_password(client, "wrong-password")
+        assert response.status_code == 200
+        assert response.context["form"].errors["old_password"]
+
+    response = _change_password(client, password)
+
+    _assert_throttled(response)
+    assert b"Too many wrong passwords" in response.content
+    assert b"minutes" in response.content or b"seconds" in response.content
+    user.refresh_from_db()
+    assert user.check_password(password)
+
+
+def test_wrong_old_passwords_count_with_failed_sign_ins(user, password):
+    _fail(5, user.email)
+    client = ApiClient()
+    client.force_login(user)
+    for _ in range(5):
+        _change_password(client, "wrong-password")
+
+    _assert_throttled(_api_login(user.email, password))
+
+
+def test_wrong_old_passwords_are_throttled_per_address(settings, password):
+    settings.LOGIN_THROTTLE_PER_ADDRESS = 4
+    for _ in range(2):
+        for _ in range(2):
+            client = ApiClient()
+            client.force_login(UserFactory())
+            _change_password(client, "wrong-password", address="10.0.0.7")
+    user = UserFactory()
+    client = ApiClient()
+    client.force_login(user)
+
+    _assert_throttled(_change_password(client, password, address="10.0.0.7"))
+    assert _change_password(client, password, address="10.0.0.8").status_code == 302
+
+
+def test_right_old_passwords_are_not_counted(user, password):
+    client = ApiClient()
+    client.force_login(user)
+    new = password
+    for n in range(12):
+        old, new = new, f"a-new-long-passphrase-{n}"
+        assert _change_password(client, old, new).status_code == 302
+
+    user.refresh_from_db()
+    assert user.check_password(new)

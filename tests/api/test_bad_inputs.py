@@ -80,7 +80,7 @@ ENDPOINTS = {
             "price": "amount",
             "stock": "int",
             "category": "text100",
-            "description": "text0",
+            "description": "multiline5000",
             "active": "bool",
         },
     ),
@@ -89,7 +89,13 @@ ENDPOINTS = {
         "/api/products/{apple}",
         "staff",
         {"stock": 5},
-        {"stock": "int", "price": "amount", "name": "text100", "active": "bool"},
+        {
+            "stock": "int",
+            "price": "amount",
+            "name": "text100",
+            "description": "multiline5000",
+            "active": "bool",
+        },
     ),
     "add_to_cart": (
         "post",
@@ -220,13 +226,33 @@ def text_values(max_length: int, required: bool = True) -> list:
         "tab\there",
         "new\nline",
         "del\x7f",
+        "c1\x80",
+        "next line\x85",
+        "c1\x9f",
     ]
     return values + ([""] if required else [])
 
 
+def multiline_values(max_length: int) -> list:
+    """What a description may not be: tabs and line breaks (\\n, \\r\\n) are fine."""
+    return [
+        None,
+        42,
+        [],
+        "x" * (max_length + 1),
+        "a\x00b",
+        "a\x01b",
+        "lone\rreturn",
+        "vt\x0b",
+        "del\x7f",
+        "next line\x85",
+        "c1\x9f",
+    ]
+
+
 for spec in ["text32", "text64", "text100", "text200", "text20", "text254"]:
     KINDS[spec] = (text_values(int(spec[4:])), "validation_error")
-KINDS["text0"] = (text_values(5000, required=False), "validation_error")
+KINDS["multiline5000"] = (multiline_values(5000), "validation_error")
 KINDS["text100_0"] = (text_values(100, required=False), "validation_error")
 KINDS["text500_0"] = (text_values(500, required=False), "validation_error")
 

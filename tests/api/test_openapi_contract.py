@@ -61,6 +61,7 @@ def test_every_endpoint_answers_as_documented(contract, settings):
     settings.COUPON_FAILURE_LIMIT = 2
     settings.PAYMENT_FAILURE_LIMIT = 2
     settings.LOGIN_THROTTLE_PER_ACCOUNT = 2
+    settings.GUEST_MAX_UNITS_PER_PRODUCT = 50  # the guest below checks out 40 apples
     call = Caller(contract)
     guest, other = ApiClient(), ApiClient()
     staff = StaffFactory()
@@ -293,7 +294,7 @@ def test_request_limits_are_in_the_document(contract):
     quantity = schemas["AddItemIn"]["properties"]["quantity"]
     assert (quantity["minimum"], quantity["maximum"]) == (1, 99)
     code = schemas["CouponIn"]["properties"]["code"]
-    assert code["maxLength"] == 32 and code["pattern"] == r"^[^\x00-\x1f\x7f]*$"
+    assert code["maxLength"] == 32 and code["pattern"] == r"^[^\x00-\x1f\x7f-\x9f]*$"
     price = schemas["ProductIn"]["properties"]["price"]["anyOf"]
     assert price[0]["exclusiveMinimum"] == 0 and price[1]["type"] == "string"
 

@@ -3,6 +3,7 @@
 import threading
 import time
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 DECLINED = {"number": "4000000000000002", "exp_month": 12, "exp_year": 2030, "cvv": "123"}
 BAD_LUHN = {**DECLINED, "number": "4242424242424241"}
 GOOD = {**DECLINED, "number": "4242424242424242"}
+FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
@@ -90,6 +92,23 @@ def test_concurrent_guesses_cannot_pass_the_limit(small):
     for thread in threads:
         thread.join()
     assert len(ran) == 3
+
+
+def test_hit_counts_every_attempt_and_refuses_past_the_limit(small):
+    for _ in range(3):
+        coupon_failures.hit("s")  # a plain rate: whatever the outcome
+    with pytest.raises(Throttled) as caught:
+        coupon_failures.hit("s")
+    assert 3590 <= caught.value.retry_after <= 3600
+    assert coupon_failures.failures("s") == 3  # the refused one is not counted
+    coupon_failures.hit("other")
+
+
+def test_no_address_is_never_counted(small):
+    for _ in range(10):
+        coupon_failures.hit(None)
+        fail_once(coupon_failures, None)
+    assert coupon_failures.failures(None) == 0
 
 
 def _cart_worth_20(client):
@@ -166,3 +185,124 @@ def test_declined_and_invalid_cards_are_429_per_order_after_the_limit(api_client
 
     other = _pending_order(api_client)  # per order
     assert _pay(api_client, other, GOOD).status_code == 200
+
+
+# Per client address, on top of the limits above: a new cart, session or order is free,
+# an address is not.
+
+
+@pytest.fixture
+def per_address(settings):
+    settings.COUPON_FAILURE_LIMIT = 100
+    settings.PAYMENT_FAILURE_LIMIT = 100
+    settings.COUPON_FAILURE_LIMIT_PER_ADDRESS = 3
+    settings.PAYMENT_FAILURE_LIMIT_PER_ADDRESS = 3
+    settings.CHECKOUT_LIMIT_PER_ADDRESS = 3
+
+
+def _shopper(address):
+    """A new session (so a new cart) at this address."""
+    from tests.conftest import ApiClient
+
+    return ApiClient(REMOTE_ADDR=address)
+
+
+def test_guest_checkouts_are_limited_per_address_across_new_sessions(per_address):
+    product = ProductFactory(price=Decimal("10.00"), stock=50)
+    for _ in range(3):
+        assert api_checkout(_shopper("10.0.0.1"), {product: 1}).status_code == 201
+
+    response = api_checkout(_shopper("10.0.0.1"), {product: 1})
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert 3590 <= int(response["Retry-After"]) <= 3600
+    product.refresh_from_db()
+    assert product.stock == 47 and Order.objects.count() == 3
+    assert api_checkout(_shopper("10.0.0.2"), {product: 1}).status_code == 201
+
+
+def test_the_checkout_page_is_limited_per_address_too(per_address):
+    from tests.orders.conftest import ADDRESS
+    from tests.sessions import put_cart
+
+    product = ProductFactory(price=Decimal("10.00"), stock=50)
+    for _ in range(3):
+        assert api_checkout(_shopper("10.0.0.1"), {product: 1}).status_code == 201
+    client = _shopper("10.0.0.1")
+    put_cart(client, {product.pk: 1})
+    form = client.get("/orders/checkout/").context["form"]
+    data = {**ADDRESS, "email": "g@example.com", "token": form.initial["token"]}
+
+    response = client.post("/orders/checkout/", urlencode(data), content_type=FORM)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many" in response.content.decode()
+    assert Order.objects.count() == 3
+
+
+def test_invalid_coupons_are_limited_per_address_across_new_carts(per_address):
+    for _ in range(3):
+        response = _shopper("10.0.0.1").post("/api/cart/coupon", {"code": "GUESS"})
+        assert response.status_code == 400
+
+    CouponFactory(code="REAL10")
+    shopper = _shopper("10.0.0.1")
+    _cart_worth_20(shopper)
+    response = shopper.post("/api/cart/coupon", {"code": "REAL10"})
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert shopper.get("/api/cart").json()["coupon"] is None
+    assert _shopper("10.0.0.2").post("/api/cart/coupon", {"code": "GUESS"}).status_code == 400
+
+
+def test_valid_coupons_do_not_count_per_address(per_address):
+    CouponFactory(code="REAL10")
+    for _ in range(6):
+        shopper = _shopper("10.0.0.1")
+        _cart_worth_20(shopper)
+        assert shopper.post("/api/cart/coupon", {"code": "REAL10"}).status_code == 200
+
+
+def test_declined_cards_are_limited_per_address_across_new_orders(per_address, settings):
+    settings.CHECKOUT_LIMIT_PER_ADDRESS = 100
+    for _ in range(3):
+        shopper = _shopper("10.0.0.1")
+        assert _pay(shopper, _pending_order(shopper), DECLINED).status_code == 402
+
+    shopper = _shopper("10.0.0.1")
+    order_id = _pending_order(shopper)
+    response = _pay(shopper, order_id, GOOD)
+
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+    assert Order.objects.get(pk=order_id).status == Order.Status.PENDING
+    other = _shopper("10.0.0.2")
+    assert _pay(other, _pending_order(other), GOOD).status_code == 200
+
+
+def test_paid_orders_do_not_count_per_address(per_address, settings):
+    settings.CHECKOUT_LIMIT_PER_ADDRESS = 100
+    for _ in range(5):
+        shopper = _shopper("10.0.0.1")
+        assert _pay(shopper, _pending_order(shopper), GOOD).status_code == 200
+
+
+def test_the_pay_page_is_limited_per_address_too(per_address, settings):
+    settings.CHECKOUT_LIMIT_PER_ADDRESS = 100
+    for _ in range(3):
+        shopper = _shopper("10.0.0.1")
+        _pay(shopper, _pending_order(shopper), DECLINED)
+    shopper = _shopper("10.0.0.1")
+    order = Order.objects.get(pk=_pending_order(shopper))
+    data = {**{k: str(v) for k, v in GOOD.items()}, "token": "t" * 32}
+
+    response = shopper.post(f"/orders/{order.number}/pay/", urlencode(data), content_type=FORM)
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING

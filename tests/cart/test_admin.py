@@ -2,6 +2,7 @@
 
 import pytest
 
+from cart.admin import CouponAdmin
 from cart.models import Coupon
 from tests.factories import CouponFactory
 
@@ -57,3 +58,35 @@ def test_bad_coupons_are_form_errors_not_500s(admin_client, fields, error):
 def test_coupons_admin_is_for_staff_only(client, user):
     client.force_login(user)
     assert client.get("/admin/cart/coupon/").status_code == 302
+
+
+def _change_url(coupon) -> str:
+    return f"/admin/cart/coupon/{coupon.pk}/change/"
+
+
+def test_a_usage_limit_below_times_used_is_a_form_error_not_a_500(admin_client):
+    coupon = CouponFactory(code="SPRING", usage_limit=10, times_used=5)
+    response = admin_client.post(_change_url(coupon), _form(usage_limit="4"))
+    assert response.status_code == 200
+    assert "already been used 5 times" in response.content.decode()
+    coupon.refresh_from_db()
+    assert (coupon.usage_limit, coupon.times_used) == (10, 5)
+
+
+def test_a_usage_limit_equal_to_times_used_is_saved(admin_client):
+    coupon = CouponFactory(code="SPRING", usage_limit=10, times_used=5)
+    assert admin_client.post(_change_url(coupon), _form(usage_limit="5")).status_code == 302
+    coupon.refresh_from_db()
+    assert (coupon.usage_limit, coupon.times_used) == (5, 5)
+
+
+def test_saving_a_coupon_keeps_uses_counted_since_the_form_was_read(admin_client, monkeypatch):
+    coupon = CouponFactory(code="SPRING", usage_limit=10)
+    stale = Coupon.objects.get(pk=coupon.pk)  # read before a checkout counts a use
+    Coupon.objects.filter(pk=coupon.pk).update(times_used=3)
+    monkeypatch.setattr(CouponAdmin, "get_object", lambda self, request, object_id, *a: stale)
+
+    assert admin_client.post(_change_url(coupon), _form(value="20")).status_code == 302
+
+    coupon.refresh_from_db()
+    assert (coupon.value, coupon.times_used) == (20, 3)

@@ -211,6 +211,26 @@ def test_a_line_is_capped_at_99(api_client):
     assert session_cart(api_client).items == {plum.pk: 99}
 
 
+def test_a_cart_past_the_largest_amount_is_400_and_unchanged(api_client):
+    big = ProductFactory(sku="yacht", name="Yacht", price=Decimal("60000000.00"), stock=5)
+    small = ProductFactory(sku="oar", name="Oar", price=Decimal("40000000.00"), stock=5)
+    assert api_client.post("/api/cart/items", {"sku": "yacht"}).status_code == 200
+    twice = api_client.post("/api/cart/items", {"sku": "yacht"})  # a line of 120,000,000.00
+    assert twice.status_code == 400
+    error = twice.json()["error"]
+    assert error["code"] == "amount_too_large" and "99999999.99" in error["message"]
+    oar = api_client.post("/api/cart/items", {"sku": "oar"})  # exactly 100,000,000.00 in all
+    assert (oar.status_code, oar.json()["error"]["code"]) == (400, "amount_too_large")
+    patch = api_client.patch(f"/api/cart/items/{big.pk}", {"quantity": 2})
+    assert (patch.status_code, patch.json()["error"]["code"]) == (400, "amount_too_large")
+    assert session_cart(api_client).items == {big.pk: 1}
+    assert _cart(api_client)["total"] == 60000000
+    small.price = Decimal("39999999.99")
+    small.save()
+    fits = api_client.post("/api/cart/items", {"sku": "oar"})  # 99,999,999.99: the most
+    assert fits.status_code == 200 and fits.json()["subtotal"] == 99999999.99
+
+
 def test_a_cart_is_capped_at_50_lines(api_client):
     products = ProductFactory.create_batch(51)
     put_cart(api_client, {p.pk: 1 for p in products[:50]})

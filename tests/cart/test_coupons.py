@@ -4,8 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from cart.models import Coupon
 from tests.factories import CouponFactory, ProductFactory
 from tests.sessions import put_cart, session_cart
 
@@ -142,3 +144,15 @@ def test_clearing_the_cart_drops_its_coupon(api_client, cart_of_20):
     CouponFactory(code="SAVE10")
     _apply(api_client, "SAVE10")
     assert api_client.delete("/api/cart/items").json()["coupon"] is None
+
+
+@pytest.mark.parametrize("field", ["value", "min_subtotal"])
+def test_a_coupons_amounts_are_bounded_by_what_an_order_can_hold(field):
+    coupon = Coupon(code="BIG", kind=Coupon.Kind.FIXED, value=Decimal("5.00"))
+    setattr(coupon, field, Decimal("100000000.00"))
+    with pytest.raises(ValidationError) as caught:
+        coupon.full_clean()
+    assert "Ensure this value is less than or equal to 99999999.99." in caught.value.messages
+    setattr(coupon, field, Decimal("-1.00"))
+    with pytest.raises(ValidationError):
+        coupon.full_clean()

@@ -64,6 +64,14 @@ def test_a_failed_add_shows_why_and_changes_nothing(client, pear, quantity, mess
     assert session_cart(client).items == {}
 
 
+def test_adding_past_the_largest_amount_shows_why_and_changes_nothing(client):
+    yacht = ProductFactory(name="Yacht", price=Decimal("60000000.00"), stock=5)
+    response = client.post(f"/cart/add/{yacht.pk}/", {"quantity": "2"}, follow=True)
+    (message,) = _messages(response)
+    assert message.startswith("An order can come to at most 99999999.99")
+    assert session_cart(client).items == {}
+
+
 def test_adding_an_unknown_product_shows_an_error(client):
     response = client.post("/cart/add/999999/", follow=True)
     assert _messages(response) == ["No such product."]
@@ -210,3 +218,61 @@ def test_cart_rows_show_staff_edits_at_once_and_each_shopper_gets_their_own_toke
         '<td class="num hide-sm">1.35 USD</td>' in page and '<td class="num">2.70 USD</td>' in page
     )
     assert ">Pear<" not in page and "2.40 USD" not in page
+
+
+def test_invalid_coupons_on_the_page_are_limited_per_address_across_new_carts(settings, pear):
+    settings.COUPON_FAILURE_LIMIT_PER_ADDRESS = 2
+    CouponFactory(code="SAVE10")
+    for _ in range(2):
+        response = Client(REMOTE_ADDR="10.0.0.1").post(
+            "/cart/coupon/", {"code": "NOPE"}, follow=True
+        )
+        assert _messages(response) == ["This coupon code is not valid."]
+    shopper = Client(REMOTE_ADDR="10.0.0.1")
+    put_cart(shopper, {pear.pk: 5})
+
+    response = shopper.post("/cart/coupon/", {"code": "SAVE10"}, follow=True)
+
+    assert _messages(response) == ["Too many attempts. Try again later."]
+    assert session_cart(shopper).coupon is None
+    other = Client(REMOTE_ADDR="10.0.0.2")
+    put_cart(other, {pear.pk: 5})
+    response = other.post("/cart/coupon/", {"code": "SAVE10"}, follow=True)
+    assert _messages(response) == ["The coupon SAVE10 is applied."]
+
+
+@pytest.mark.parametrize("code", ["SAVE\x8510", "SAVE10\x9f", "\x80SAVE10", "SAVE\x0010"])
+def test_the_coupon_form_refuses_c0_and_c1_control_characters(client, pear, code):
+    put_cart(client, {pear.pk: 5})
+    CouponFactory(code="SAVE10")
+
+    response = client.post("/cart/coupon/", {"code": code}, follow=True)
+
+    assert _messages(response)[0] in {
+        "Remove the control characters.",
+        "Null characters are not allowed.",
+    }
+    assert session_cart(client).coupon is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cart/add/{big}/",
+        "/cart/items/{big}/",
+        "/cart/items/{big}/remove/",
+    ],
+)
+@pytest.mark.parametrize("big", [2**31, 2**63, 2**64, 10**30, "0" * 11 + "1"])
+def test_ids_past_the_database_range_are_404(client, pear, path, big):
+    response = client.post(path.format(big=big), {"quantity": "1"})
+
+    assert response.status_code == 404
+    assert session_cart(client).items == {}
+
+
+def test_the_largest_id_is_a_page_not_an_error(client):
+    response = client.post(f"/cart/add/{2**31 - 1}/", follow=True)
+
+    assert response.status_code == 200
+    assert _messages(response) == ["No such product."]

@@ -206,3 +206,40 @@ def test_load_demo_is_idempotent(capsys):
     call_command("load_demo")
     assert "nothing changed" in capsys.readouterr().out
     assert list(Product.objects.values_list("sku", "stock", "price", "image")) == before
+
+
+def _sql_sent(client, path):
+    """The response to GET path, and the SQL it ran (with its parameters)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    return response, " ".join(q["sql"] for q in queries.captured_queries)
+
+
+@pytest.mark.parametrize("q", ["%00", "pe%00ar", "%00pear%00", "pe%C2%85ar"])
+def test_control_characters_are_stripped_from_the_search(client, q):
+    """PostgreSQL refuses NUL in any query: none reaches the database, on either one."""
+    ProductFactory(name="Pear")
+    ProductFactory(name="Plum")
+
+    response, sql = _sql_sent(client, f"/?q={q}")
+
+    assert response.status_code == 200
+    assert "\x00" not in sql
+    names = {c.name for c in response.context["page"]}
+    assert names == ({"Pear", "Plum"} if q == "%00" else {"Pear"})
+    assert "\x00" not in response.content.decode()
+
+
+@pytest.mark.parametrize("category", ["%00", "fruit%00", "fr%C2%85uit"])
+def test_a_category_with_control_characters_lists_nothing(client, category):
+    fruit = CategoryFactory(slug="fruit")
+    ProductFactory(name="Pear", category=fruit)
+
+    response, sql = _sql_sent(client, f"/?category={category}")
+
+    assert response.status_code == 200
+    assert "\x00" not in sql
+    assert list(response.context["page"]) == []

@@ -3,8 +3,9 @@
 import pytest
 
 from catalog.models import Product
+from orders.admin import OrderAdmin
 from orders.models import Order
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, StaffFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import paid
 
@@ -80,3 +81,57 @@ def test_actions_are_for_staff_only(client, user):
     order = place({ProductFactory(): 1})
     act(client, "cancel_and_restock", order)
     assert Order.objects.get(pk=order.pk).status == "pending"
+
+
+def staff_client(client, *permissions):
+    client.force_login(StaffFactory(permissions=list(permissions)))
+    return client
+
+
+ACTIONS = [  # action, the permission it needs, the status it leaves a paid order in
+    ("mark_shipped", "orders.ship_order", "shipped"),
+    ("cancel_and_restock", "orders.cancel_order", "cancelled"),
+    ("refund_what_remains", "orders.refund_order", "refunded"),
+]
+
+
+@pytest.mark.parametrize("action, permission, done", ACTIONS)
+def test_view_only_staff_cannot_run_order_actions(client, action, permission, done):
+    staff_client(client, "orders.view_order")
+    product = ProductFactory(stock=5)
+    order = paid(place({product: 2}))
+    act(client, action, order)
+    fresh = Order.objects.get(pk=order.pk)
+    assert (fresh.status, fresh.amount_refunded) == ("paid", 0)
+    assert Product.objects.get(pk=product.pk).stock == 3
+    assert f'value="{action}"' not in client.get(CHANGELIST).content.decode()
+
+
+@pytest.mark.parametrize("action, permission, done", ACTIONS)
+def test_each_order_action_needs_its_own_permission(client, action, permission, done):
+    staff_client(client, "orders.view_order", permission)
+    order = paid(place({ProductFactory(): 1}))
+    page = client.get(CHANGELIST).content.decode()
+    assert [name for name, *_ in ACTIONS if f'value="{name}"' in page] == [action]
+    act(client, action, order)
+    assert Order.objects.get(pk=order.pk).status == done
+
+
+def test_fixing_the_address_keeps_a_payment_made_meanwhile(admin_client, monkeypatch):
+    order = place({ProductFactory(): 1})
+    stale = Order.objects.get(pk=order.pk)  # read while the order is still pending
+    paid(order)
+    monkeypatch.setattr(OrderAdmin, "get_object", lambda self, request, object_id, *a: stale)
+    form = {f"ship_{name}": getattr(stale, f"ship_{name}") for name in ADDRESS_FIELDS}
+    for inline in ["lines", "payments", "refunds", "events"]:  # read-only: no rows posted
+        form.update({f"{inline}-TOTAL_FORMS": "0", f"{inline}-INITIAL_FORMS": "0"})
+
+    url = f"{CHANGELIST}{order.pk}/change/"
+    response = admin_client.post(url, {**form, "ship_street": "2 New St"})
+
+    assert response.status_code == 302
+    fresh = Order.objects.get(pk=order.pk)
+    assert (fresh.ship_street, fresh.status, fresh.amount_paid) == ("2 New St", "paid", order.total)
+
+
+ADDRESS_FIELDS = ["name", "street", "city", "zip", "country"]

@@ -318,6 +318,35 @@ def test_staff_ship_a_paid_order(staff_client, staff):
     assert (event.to_status, event.actor, event.actor_label) == ("shipped", staff, "staff")
 
 
+def test_checkout_past_the_largest_amount_is_400_and_orders_still_list(api_client):
+    yacht = ProductFactory(name="Yacht", price=Decimal("60000000.00"), stock=5)
+    response = api_checkout(api_client, {yacht: 2})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "amount_too_large"
+    assert stock(yacht) == 5 and not Order.objects.exists()
+    assert session_cart(api_client).items == {yacht.pk: 2}
+    assert api_client.get("/api/orders").status_code == 200
+    assert api_checkout(api_client, {yacht: 1}).status_code == 201
+
+
+def test_a_guest_checkout_past_the_guest_limit_is_409_and_a_signed_in_one_is_not(
+    api_client, user_client, settings
+):
+    settings.GUEST_MAX_UNITS_PER_PRODUCT = 10
+    product = ProductFactory(sku="fig", name="Fig", stock=30)
+    response = api_checkout(api_client, {product: 11})
+    assert response.status_code == 409
+    error = response.json()["error"]
+    assert error["code"] == "guest_limit" and error["limit"] == 10
+    assert error["products"] == [
+        {"product_id": product.pk, "sku": "fig", "name": "Fig", "requested": 11}
+    ]
+    assert stock(product) == 30 and session_cart(api_client).items == {product.pk: 11}
+    assert api_checkout(api_client, {product: 10}).status_code == 201
+    assert api_checkout(user_client, {product: 11}, email=None).status_code == 201
+    assert stock(product) == 9
+
+
 def test_shipping_a_pending_order_is_409_cannot_ship(staff_client):
     order = place({ProductFactory(): 1})
     response = staff_client.post(f"/api/orders/{order.pk}/ship")
@@ -360,7 +389,7 @@ def test_checkout_request_query_count_is_pinned(api_client, django_assert_num_qu
     body = {"shipping_address": ADDRESS, "email": "a@example.com"}
     # session; savepoint, products, 3 stock updates, order, lines, event, release;
     # session save (3); the answer is the order just written, not read back
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = api_client.post("/api/checkout", body)
     assert response.status_code == 201
 

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 
 from cart.cart import Cart
+from cart.errors import AmountTooLarge
 from cart.models import Coupon
 from catalog.errors import InsufficientStock
 from catalog.models import Product
@@ -125,6 +126,56 @@ def test_adding_more_than_stock_over_several_adds_fails_at_checkout():
             cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co"
         )
     assert stock(product) == 3 and Order.objects.count() == 0
+
+
+def test_checkout_past_the_largest_amount_is_refused_with_nothing_reserved():
+    CouponFactory(code="ONE", usage_limit=1)
+    yacht = ProductFactory(name="Yacht", price=Decimal("60000000.00"), stock=5)
+    session = {}
+    cart = cart_of({yacht: 2}, session, coupon="ONE")  # a cart filled before the cart refused it
+    with pytest.raises(AmountTooLarge) as caught:
+        checkout(
+            cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co"
+        )
+    assert (caught.value.status, caught.value.code) == (400, "amount_too_large")
+    assert "120000000.00" in caught.value.message
+    assert stock(yacht) == 5 and Order.objects.count() == 0
+    assert Coupon.objects.get(code="ONE").times_used == 0
+    assert Cart(session).items == {yacht.pk: 2}
+
+
+def test_a_guest_may_reserve_at_most_the_configured_units_of_one_product(settings):
+    settings.GUEST_MAX_UNITS_PER_PRODUCT = 3
+    plenty = ProductFactory(sku="plum", name="Plum", stock=50)
+    other = ProductFactory(stock=50)
+    session = {}
+    cart = cart_of({plenty: 4, other: 3}, session)
+    with pytest.raises(ShopError) as caught:
+        checkout(
+            cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co"
+        )
+    err = caught.value
+    assert (err.status, err.code) == (409, "guest_limit") and "Plum" in err.message
+    assert err.extra == {
+        "limit": 3,
+        "products": [{"product_id": plenty.pk, "sku": "plum", "name": "Plum", "requested": 4}],
+    }
+    assert (stock(plenty), stock(other)) == (50, 50) and Order.objects.count() == 0
+    assert Cart(session).items == {plenty.pk: 4, other.pk: 3}
+    cart.items[plenty.pk] = 3
+    assert (
+        checkout(
+            cart=cart, owner=Owner(session=session), address=Address(**ADDRESS), email="a@b.co"
+        ).order.lines.count()
+        == 2
+    )
+
+
+def test_signed_in_customers_are_not_held_to_the_guest_limit(settings):
+    settings.GUEST_MAX_UNITS_PER_PRODUCT = 3
+    product = ProductFactory(stock=50)
+    order = place({product: 40}, user=UserFactory())
+    assert order.lines.get().quantity == 40 and stock(product) == 10
 
 
 def test_empty_cart_is_refused():
@@ -307,7 +358,7 @@ def test_checkout_query_count_is_pinned(django_assert_num_queries):
     cart = cart_of({p: 1 for p in products}, session, coupon="PIN")
     owner = Owner(session=session)
     # savepoint, products, coupon, coupon +1, 3 stock updates, order, lines, event, release
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         checkout(cart=cart, owner=owner, address=Address(**ADDRESS), email="a@b.co")
 
 

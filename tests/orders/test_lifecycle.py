@@ -1,9 +1,11 @@
 """Cancel, ship and expire: stock comes back exactly once, state changes only when legal."""
 
 from datetime import timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -11,12 +13,15 @@ from cart.models import Coupon
 from catalog.models import Product
 from orders.errors import IllegalTransition, OrderBusy
 from orders.expiry import expire, expire_if_due, expire_stale
-from orders.models import Order, OrderLine
+from orders.models import GatewayCharge, Order, OrderLine, Refund
+from orders.payments.errors import CannotRefund, GatewayFailed
+from orders.payments.gateway import FakeGateway, GatewayError
+from orders.payments.refund import refund
 from orders.services.lifecycle import cancel, ship
 from orders.stock import release_stock
 from tests.factories import CouponFactory, ProductFactory, StaffFactory
 from tests.orders.conftest import place
-from tests.orders.payment_helpers import paid
+from tests.orders.payment_helpers import ledger_net, paid
 
 pytestmark = pytest.mark.django_db
 
@@ -148,6 +153,74 @@ def test_ship_refuses_orders_that_are_not_paid(status):
         ship(order=order)
     assert caught.value.code == "cannot_ship"
     assert Order.objects.get(pk=order.pk).status == status
+
+
+def test_a_stale_cancel_of_an_order_staff_just_shipped_is_409_and_refunds_nothing(
+    django_capture_on_commit_callbacks,
+):
+    product = ProductFactory(stock=5)
+    order = paid(place({product: 2}))
+    stale = Order.objects.get(pk=order.pk)  # the customer's request read it while still paid
+    ship(order=Order.objects.get(pk=order.pk))  # staff, with a fresh read
+    mail.outbox.clear()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(IllegalTransition) as caught,
+    ):
+        cancel(order=stale)
+    assert (caught.value.status, caught.value.code) == (409, "cannot_cancel")
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == (Status.SHIPPED, 0)
+    assert not Refund.objects.exists() and GatewayCharge.objects.get().refunded == 0
+    assert mail.outbox == [] and stock(product) == 3
+
+
+class CancelDuringRefundGateway(FakeGateway):
+    """The fake gateway; the next refund first runs `during` (a cancel), then is refused."""
+
+    during = None
+
+    def refund(self, **kwargs):
+        during, CancelDuringRefundGateway.during = CancelDuringRefundGateway.during, None
+        if during is None:
+            return super().refund(**kwargs)
+        during()
+        raise GatewayError("processing_error")
+
+
+def test_a_cancel_waits_for_a_refund_still_at_the_gateway(settings):
+    product = ProductFactory(stock=5, price=Decimal("10.00"))
+    order = paid(place({product: 2}))
+    settings.PAYMENT_GATEWAY = f"{__name__}.CancelDuringRefundGateway"
+    outcome = []
+
+    def cancel_now():
+        try:
+            cancel(order=Order.objects.get(pk=order.pk))
+        except OrderBusy as err:
+            outcome.append(err.code)
+
+    CancelDuringRefundGateway.during = cancel_now
+    with pytest.raises(GatewayFailed):  # the gateway then refuses the 5.00 refund
+        refund(order=Order.objects.get(pk=order.pk), amount=Decimal("5.00"))
+    assert outcome == ["cannot_cancel"]
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == (Status.PAID, 0)
+    assert ledger_net() == Decimal("20.00") and stock(product) == 3
+    assert not Refund.objects.filter(status=Refund.Status.SUCCEEDED).exists()
+    cancel(order=order)  # once the refund is decided, the cancel refunds it all
+    assert (order.status, order.amount_refunded, ledger_net()) == (Status.CANCELLED, 20, 0)
+
+
+def test_an_owner_refund_of_an_order_staff_just_shipped_refunds_nothing():
+    order = paid(place({ProductFactory(stock=5): 1}))
+    stale = Order.objects.get(pk=order.pk)
+    ship(order=Order.objects.get(pk=order.pk))
+    with pytest.raises(CannotRefund):
+        refund(order=stale, amount=Decimal("1.00"))  # an owner's refund: allow_shipped=False
+    order.refresh_from_db()
+    assert (order.status, order.amount_refunded) == (Status.SHIPPED, 0)
+    assert not Refund.objects.exists() and ledger_net() == order.amount_paid
 
 
 def test_ship_waits_out_a_refund_in_flight():

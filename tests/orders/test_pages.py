@@ -106,6 +106,23 @@ def test_short_stock_shows_a_message_and_keeps_the_cart(client):
     assert session_cart(client).items == {product.pk: 3} and Order.objects.count() == 0
 
 
+def test_a_checkout_past_the_largest_amount_or_the_guest_limit_says_why(client, settings):
+    settings.GUEST_MAX_UNITS_PER_PRODUCT = 10
+    yacht = ProductFactory(name="Yacht", price=Decimal("60000000.00"), stock=50)
+    fig = ProductFactory(name="Fig", stock=50)
+    for items, why in [
+        ({yacht.pk: 2}, "An order can come to at most 99999999.99"),
+        ({fig.pk: 11}, "at most 10 of one product"),
+    ]:
+        put_cart(client, items)
+        response = client.post(
+            "/orders/checkout/", {**FORM, "token": token_of(client)}, follow=True
+        )
+        assert why in response.content.decode()
+        assert session_cart(client).items == items and Order.objects.count() == 0
+    assert Product.objects.get(pk=fig.pk).stock == 50
+
+
 def test_checkout_form_needs_the_csrf_token():
     client = Client(enforce_csrf_checks=True)
     put_cart(client, {ProductFactory().pk: 1})

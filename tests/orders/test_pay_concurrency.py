@@ -164,3 +164,29 @@ def test_ten_concurrent_refunds_with_one_idempotency_key_refund_once(order):
     order.refresh_from_db()
     assert order.amount_refunded == Decimal("2.00") and Refund.objects.count() == 1
     assert GatewayCharge.objects.get().refunded == Decimal("2.00")
+
+
+def test_ships_racing_the_owners_cancels_never_ship_a_refunded_order():
+    from orders.services.lifecycle import cancel, ship
+
+    orders = [paid(place({ProductFactory(stock=5, price=Decimal("4.00")): 1})) for _ in range(5)]
+
+    def work(i):
+        current = Order.objects.get(pk=orders[i // 2].pk)
+        if i % 2:
+            cancel(order=current)
+        else:
+            ship(order=current, actor_label="staff")
+
+    results = race(work)
+    for i, order in enumerate(orders):
+        order.refresh_from_db()
+        shipped, cancelled = results[2 * i], results[2 * i + 1]
+        if order.status == "shipped":
+            assert (shipped, cancelled) == ("ok", "cannot_cancel")
+            assert order.amount_refunded == 0 and not order.refunds.exists()
+        else:
+            assert (order.status, shipped, cancelled) == ("cancelled", "cannot_ship", "ok")
+            assert order.amount_refunded == order.amount_paid == Decimal("4.00")
+    shipped = Order.objects.filter(status="shipped").count()
+    assert ledger_net() == Decimal("4.00") * shipped

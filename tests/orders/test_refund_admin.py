@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import Product
 from orders.models import GatewayCharge, Order, Refund
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, StaffFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import paid
 
@@ -82,3 +82,22 @@ def test_the_refund_page_is_for_staff_only(client, user, order):
 
 def test_unknown_order_is_404(admin_client):
     assert admin_client.get("/admin/orders/order/999999/refund/").status_code == 404
+
+
+def test_the_refund_page_is_403_without_the_refund_permission(client, order):
+    client.force_login(StaffFactory(permissions=["orders.view_order", "orders.change_order"]))
+    change_page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert refund_url(order) not in change_page
+    assert client.get(refund_url(order)).status_code == 403
+    assert client.post(refund_url(order), {"amount": "1"}).status_code == 403
+    order.refresh_from_db()
+    assert order.amount_refunded == 0 and not Refund.objects.exists()
+
+
+def test_staff_with_the_refund_permission_refund_from_the_form(client, order):
+    client.force_login(StaffFactory(permissions=["orders.view_order", "orders.refund_order"]))
+    change_page = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert refund_url(order) in change_page
+    assert client.post(refund_url(order), {"amount": "1"}).status_code == 302
+    order.refresh_from_db()
+    assert order.amount_refunded == Decimal("1.00")

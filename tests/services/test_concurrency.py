@@ -13,7 +13,7 @@ from catalog.models import Product
 from orders.models import GatewayCharge, Order, OrderLine, Payment, Refund
 from tests.concurrency import errors, run_concurrently
 from tests.conftest import ApiClient
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, StaffFactory
 from tests.sessions import put_cart
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -173,3 +173,40 @@ def test_concurrent_full_refunds_give_the_money_back_once():
     assert (refunded.status, refunded.amount_refunded) == (Order.Status.REFUNDED, Decimal("7.50"))
     assert Refund.objects.filter(status=Refund.Status.SUCCEEDED).count() == 1
     assert GatewayCharge.objects.get().refunded == Decimal("7.50")
+
+
+def test_a_ship_racing_the_owners_cancel_never_ships_a_refunded_order():
+    """Staff ship and the owner cancels the same paid order at once, for 10 orders: each
+    ends either shipped with nothing refunded or cancelled and refunded in full."""
+    staff = StaffFactory()
+    ids, calls = [], []
+    for _ in range(10):
+        client, order = placed_and_paid("8.00")
+        desk = ApiClient()
+        desk.force_login(staff)
+        ids.append(order["id"])
+        calls += [
+            (desk, f"/api/orders/{order['id']}/ship", {}),
+            (client, f"/api/orders/{order['id']}/cancel", {}),
+        ]
+
+    responses = race(calls)
+
+    assert statuses(responses) == [200] * 10 + [409] * 10
+    for i, order_id in enumerate(ids):
+        ship, cancel = responses[2 * i], responses[2 * i + 1]
+        order = Order.objects.get(pk=order_id)
+        refunds = Refund.objects.filter(order=order)
+        if order.status == Order.Status.SHIPPED:
+            assert (ship.status_code, cancel.status_code) == (200, 409)
+            assert cancel.json()["error"]["code"] == "cannot_cancel"
+            assert order.amount_refunded == 0 and not refunds.exists()
+        else:
+            assert order.status == Order.Status.CANCELLED
+            assert (ship.status_code, cancel.status_code) == (409, 200)
+            assert ship.json()["error"]["code"] == "cannot_ship"
+            assert order.amount_refunded == order.amount_paid == Decimal("8.00")
+            assert [r.status for r in refunds] == [Refund.Status.SUCCEEDED]
+    charges = GatewayCharge.objects.all()
+    shipped = Order.objects.filter(status=Order.Status.SHIPPED).count()
+    assert sum(c.amount - c.refunded for c in charges) == Decimal("8.00") * shipped

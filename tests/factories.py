@@ -88,3 +88,18 @@ class CouponFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"CODE{n}")
     kind = Coupon.Kind.PERCENT
     value = Decimal("10.00")
+
+
+def product_admin_form(product, **fields) -> dict:
+    """The admin's product change form as posted for `product`, with `fields` changed."""
+    data = {
+        "category": product.category_id,
+        "sku": product.sku,
+        "name": product.name,
+        "slug": product.slug,
+        "description": "",
+        "price": str(product.price),
+        "stock": str(product.stock),
+        "active": "on",
+    }
+    return {**data, **fields}

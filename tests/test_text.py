@@ -11,7 +11,7 @@ from catalog.models import Product
 from core.text import has_control_chars
 from orders.address import Address, AddressError, text_problem
 from orders.forms import CancelForm, CheckoutForm, new_form_token
-from tests.factories import CategoryFactory, ProductFactory
+from tests.factories import CategoryFactory, ProductFactory, product_admin_form
 
 CONTROLS = ["\x00", "\x01", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\t", "\n", "\r"]
 MULTILINE_OK = ["line\nbreak", "windows\r\nbreak", "tab\tstop", "a\n\n\tb\r\n"]
@@ -139,20 +139,6 @@ def test_the_api_patches_a_multiline_description(staff_client):
     assert product.description == "a\r\nb\tc"
 
 
-def _admin_form(product, **fields):
-    data = {
-        "category": product.category_id,
-        "sku": product.sku,
-        "name": product.name,
-        "slug": product.slug,
-        "description": "",
-        "price": str(product.price),
-        "stock": str(product.stock),
-        "active": "on",
-    }
-    return urlencode({**data, **fields})
-
-
 @pytest.mark.parametrize(
     "description, saved",
     [(v, True) for v in MULTILINE_OK] + [(v, False) for v in MULTILINE_BAD],
@@ -162,7 +148,7 @@ def test_the_admin_follows_the_same_description_rule(admin_client, description, 
 
     response = admin_client.post(
         f"/admin/catalog/product/{product.pk}/change/",
-        _admin_form(product, description=description),
+        urlencode(product_admin_form(product, description=description)),
         content_type="application/x-www-form-urlencoded",
     )
 

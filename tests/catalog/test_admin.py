@@ -6,25 +6,11 @@ import pytest
 
 from catalog.admin import ProductAdmin
 from catalog.models import Product
-from tests.factories import ProductFactory, StaffFactory
+from tests.factories import ProductFactory, StaffFactory, product_admin_form
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/catalog/product/"
-
-
-def _form(product, **fields):
-    data = {
-        "category": product.category_id,
-        "sku": product.sku,
-        "name": product.name,
-        "slug": product.slug,
-        "description": "",
-        "price": str(product.price),
-        "stock": str(product.stock),
-        "active": "on",
-    }
-    return {**data, **fields}
 
 
 @pytest.mark.parametrize(
@@ -39,7 +25,9 @@ def _form(product, **fields):
 def test_bad_product_changes_are_form_errors_not_500s(admin_client, fields, error):
     ProductFactory(sku="taken", slug="taken")
     product = ProductFactory(price=Decimal("2.00"), stock=4)
-    response = admin_client.post(f"{CHANGELIST}{product.pk}/change/", _form(product, **fields))
+    response = admin_client.post(
+        f"{CHANGELIST}{product.pk}/change/", product_admin_form(product, **fields)
+    )
     assert response.status_code == 200
     assert error in response.content.decode()
     fresh = Product.objects.get(pk=product.pk)
@@ -74,7 +62,7 @@ def test_renaming_a_product_keeps_the_stock_a_checkout_took_meanwhile(admin_clie
     monkeypatch.setattr(ProductAdmin, "get_object", lambda self, request, object_id, *a: stale)
 
     url = f"{CHANGELIST}{product.pk}/change/"
-    response = admin_client.post(url, _form(product, name="Renamed", stock="10"))
+    response = admin_client.post(url, product_admin_form(product, name="Renamed", stock="10"))
 
     assert response.status_code == 302
     fresh = Product.objects.get(pk=product.pk)
@@ -84,6 +72,8 @@ def test_renaming_a_product_keeps_the_stock_a_checkout_took_meanwhile(admin_clie
 def test_view_only_staff_cannot_change_products(client):
     client.force_login(StaffFactory(permissions=["catalog.view_product"]))
     product = ProductFactory(stock=4)
-    response = client.post(f"{CHANGELIST}{product.pk}/change/", _form(product, stock="9"))
+    response = client.post(
+        f"{CHANGELIST}{product.pk}/change/", product_admin_form(product, stock="9")
+    )
     assert response.status_code == 403
     assert Product.objects.get(pk=product.pk).stock == 4

@@ -4,7 +4,7 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -89,3 +89,22 @@ class ApiErrorEnvelopeMiddleware:
                     envelope[name] = response[name]
             return envelope
         return response
+
+
+class AdminNulQueryMiddleware:
+    """Refuse an admin request whose query string holds a NUL byte (400).
+
+    The admin's changelists put search text and filter values into SQL as they are, and
+    PostgreSQL refuses a NUL in any text (a 500 there, nothing on SQLite). The storefront
+    and the API strip or refuse such input themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/admin/") and any(
+            "\x00" in text for key, values in request.GET.lists() for text in (key, *values)
+        ):
+            return HttpResponseBadRequest("The address holds a NUL character.")
+        return self.get_response(request)

@@ -3,10 +3,13 @@
 from django import forms
 
 from cart.cart import Cart
+from core.schemas import MAX_ID
 from core.text import validate_line
 
 
 class AddToCartForm(forms.Form):
+    # Posted by the catalog's cards, which share one form address; else the URL names it.
+    product = forms.IntegerField(min_value=1, max_value=MAX_ID, required=False)
     quantity = forms.IntegerField(min_value=1, max_value=Cart.MAX_QTY, initial=1, required=False)
     next = forms.CharField(required=False, max_length=2000)
 

@@ -42,11 +42,15 @@ def detail(request):
 
 
 @require_POST
-def add(request, product_id: int):
+def add(request, product_id: int | None = None):
+    """Add units of a product, named by the URL or (the catalog's cards) by the form."""
     form = AddToCartForm(request.POST)
+    if form.is_valid() and product_id is None and form.cleaned_data["product"] is None:
+        form.add_error("product", "Choose a product.")
     if not form.is_valid():
         messages.error(request, _first_error(form))
         return _back(request, request.POST.get("next", ""))
+    product_id = product_id or form.cleaned_data["product"]
     quantity = form.cleaned_data["quantity"]
     try:
         summary = services.add_to_cart(

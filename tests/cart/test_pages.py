@@ -276,3 +276,18 @@ def test_the_largest_id_is_a_page_not_an_error(client):
 
     assert response.status_code == 200
     assert _messages(response) == ["No such product."]
+
+
+def test_a_card_adds_the_product_named_in_its_form(pear):
+    client = Client()
+    response = client.post("/cart/add/", {"product": pear.pk, "quantity": "2", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert session_cart(client).items == {pear.pk: 2}
+
+
+@pytest.mark.parametrize("product", ["", "0", "abc", str(2**31)])
+def test_a_card_form_without_a_valid_product_adds_nothing(pear, product):
+    client = Client()
+    response = client.post("/cart/add/", {"product": product, "next": "/"})
+    assert response.status_code == 302
+    assert session_cart(client).items == {}

@@ -28,6 +28,7 @@ CHECKS = ",".join(
     ]
 )
 STAFF_TOKEN = """
+from django.contrib.auth.models import Permission
 from accounts.models import User
 from accounts.tokens import issue_token
 user = User.objects.filter(email="fuzz-staff@example.com").first()
@@ -35,6 +36,9 @@ if user is None:
     user = User.objects.create_user(email="fuzz-staff@example.com", password="fuzz-Staff-pass-1")
     user.is_staff = True
     user.save()
+    # The staff API checks Django permissions: those of a shop's staff member.
+    codenames = ["add_product", "change_product", "delete_product", "ship_order", "refund_order"]
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
 print(issue_token(user))
 """
 

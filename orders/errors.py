@@ -54,3 +54,8 @@ class IdempotencyKeyReused(ShopError):
 
 class OrderBusy(Conflict):
     message = "A payment or refund of this order is under way; try again in a moment."
+
+
+class InvalidIdempotencyKey(ShopError):
+    code = "invalid_idempotency_key"
+    message = "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces."

@@ -6,7 +6,8 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
-from orders.payments.errors import InvalidCard, InvalidIdempotencyKey
+from orders.idempotency import check_key
+from orders.payments.errors import InvalidCard
 from orders.payments.gateway import Card
 
 
@@ -63,8 +64,7 @@ def idempotency_hash(kind: str, order_id: int, key: str | None) -> str | None:
     """The stored form of a client's Idempotency-Key, scoped to the use case and the order."""
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or any(not 32 <= ord(c) <= 126 for c in key):
-        raise InvalidIdempotencyKey()
+    check_key(key)
     return hashlib.sha256(f"{kind}:{order_id}:{key}".encode()).hexdigest()
 
 

@@ -47,13 +47,6 @@ class OrderExpired(Conflict):
     code, message = "order_expired", "This order expired before it was paid."
 
 
-class InvalidIdempotencyKey(ShopError):
-    code, message = (
-        "invalid_idempotency_key",
-        "Idempotency-Key must be 1 to 255 visible characters.",
-    )
-
-
 class NotPaid(Conflict):
     code, message = "not_paid", "This order has not been paid."
 

@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
+from orders.errors import InvalidIdempotencyKey
 from orders.payments.cards import fingerprint, idempotency_hash, luhn_ok, read_card
-from orders.payments.errors import InvalidCard, InvalidIdempotencyKey
+from orders.payments.errors import InvalidCard
 
 TODAY = date(2026, 6, 15)
 
@@ -84,6 +85,6 @@ def test_idempotency_keys_are_scoped_and_checked():
     assert idempotency_hash("pay", 1, "k") != idempotency_hash("pay", 2, "k")
     assert idempotency_hash("pay", 1, "k") != idempotency_hash("refund", 1, "k")
     assert idempotency_hash("pay", 1, None) is None
-    for bad in ("", "x" * 256, "tab\there"):
+    for bad in ("", "x" * 256, "tab\there", "a space"):
         with pytest.raises(InvalidIdempotencyKey):
             idempotency_hash("pay", 1, bad)

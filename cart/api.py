@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from ninja import Router
+from ninja import Query, Router
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 from cart import services
@@ -31,6 +31,17 @@ class CartItemOut(BaseModel):
     unit_price: Money
     quantity: int
     line_total: Money
+    tax_rate: Money | None  # percent; null until the cart has a country
+    tax: Money | None
+
+
+class ShippingOptionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    price: Money  # for this cart
+    free: bool  # free because the goods reach the method's threshold
 
 
 class CartOut(BaseModel):
@@ -42,6 +53,12 @@ class CartOut(BaseModel):
     subtotal: Money
     coupon: str | None
     discount: Money
+    # Null until the cart has a country (PUT /api/cart/destination); see docs/API.md.
+    country: str | None
+    shipping_method: ShippingOptionOut | None
+    shipping: Money | None
+    tax: Money | None
+    tax_included: bool
     total: Money
     currency: str
     notices: list[str]
@@ -65,6 +82,16 @@ class AddItemIn(BaseModel):
         if (self.sku is None) == (self.product_id is None):
             raise ValueError("give either sku or product_id")
         return self
+
+
+class DestinationIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"country": "DE", "shipping_method": 1}, {"country": "US"}]}
+    )
+
+    country: text(2, min_length=2)
+    # Absent or null: the cheapest method delivering there.
+    shipping_method: StrictId | None = None
 
 
 class QuantityIn(BaseModel):
@@ -141,3 +168,25 @@ def apply_coupon(request, body: CouponIn):
 def remove_coupon(request):
     """Stop using the cart's coupon."""
     return services.remove_coupon(cart=cart_for(request))
+
+
+@router.put("/destination", response=CartOut)
+def set_destination(request, body: DestinationIn):
+    """Estimate shipping and tax for a country and, optionally, a shipping method.
+
+    400 `validation_error` for an unknown country, 400 `shipping_unavailable` (field
+    `shipping_method`) for a method that does not deliver this cart there.
+    """
+    return services.choose_destination(
+        cart=cart_for(request), country=body.country, method=body.shipping_method
+    )
+
+
+shipping_router = Router(tags=["cart"])
+
+
+@shipping_router.get("/shipping-methods", response=list[ShippingOptionOut])
+def shipping_methods(request, country: Annotated[str | None, Query(max_length=2)] = None):
+    """The shipping methods delivering this cart to `country` (default: the cart's), priced
+    for this cart, cheapest first. 400 `country_required` without either."""
+    return services.shipping_choices(cart=cart_for(request), country=country)

@@ -8,13 +8,17 @@ from cart.saved import saved_cart
 class Cart:
     """The shopper's cart; the only code that knows its session keys.
 
-    The session holds only ids, quantities, the cart id and the coupon code, so that a
-    full cart fits a signed cookie. Prices always come from the catalog (cart/selectors.py).
-    `user` is the signed-in shopper (or None): cart/services.py saves their cart to the
-    account on every change.
+    The session holds only ids, quantities, the cart id, the coupon code and the destination
+    (country and shipping method) the shopper chose for the estimate, so that a full cart
+    fits a signed cookie. Prices always come from the catalog (cart/selectors.py). `user`
+    is the signed-in shopper (or None): cart/services.py saves their cart to the account on
+    every change.
+
+    Beside the cart, under QUOTE_KEY, the session keeps the figures last shown for it
+    (cart/quote.py), which checkout compares with today's.
     """
 
-    KEY, MAX_LINES, MAX_QTY = "cart", 50, 99
+    KEY, QUOTE_KEY, MAX_LINES, MAX_QTY = "cart", "cart_quote", 50, 99
 
     def __init__(self, session, user=None):
         self.session = session
@@ -25,17 +29,22 @@ class Cart:
         self.id = raw.get("id") or str(uuid4())
         self.items = {int(pk): int(n) for pk, n in (raw.get("items") or {}).items()}
         self.coupon = raw.get("coupon")
+        self.country = raw.get("country")  # ISO code, or None: no estimate yet
+        self.method = raw.get("method")  # a shipping method id, or None: the cheapest
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "id": self.id,
             "items": {str(pk): n for pk, n in self.items.items()},
             "coupon": self.coupon,
         }
+        if self.country:
+            data["country"], data["method"] = self.country, self.method
+        return data
 
     def state(self) -> tuple:
         """What save() would store, as one value to compare (to skip unchanged saves)."""
-        return self.id, tuple(self.items.items()), self.coupon
+        return self.id, tuple(self.items.items()), self.coupon, self.country, self.method
 
     @property
     def count(self) -> int:
@@ -46,6 +55,16 @@ class Cart:
         # Assigning a fresh value marks the session modified; never mutate it in place.
         self.session[self.KEY] = self.as_dict()
 
+    def shown_quote(self) -> dict | None:
+        """The figures last shown for this cart (cart/quote.py), if any."""
+        quote = self.session.get(self.QUOTE_KEY)
+        return quote if quote and quote.get("cart_id") == self.id else None
+
+    def show_quote(self, quote: dict) -> None:
+        """Remember the figures just shown; the session is written only when they changed."""
+        if self.session.get(self.QUOTE_KEY) != quote:
+            self.session[self.QUOTE_KEY] = quote
+
     def is_stored(self) -> bool:
         """Whether this cart is in the session yet (a new cart's id is not, until saved)."""
         return self.KEY in self.session
@@ -55,7 +74,7 @@ class Cart:
         self.items, self.coupon = {}, None
 
     def reset(self) -> None:
-        """Empty the cart in memory and give it a new id (after checkout)."""
+        """Empty the cart in memory and give it a new id (after checkout); the destination stays."""
         self.id = str(uuid4())
         self.clear()
 

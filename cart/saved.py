@@ -23,8 +23,9 @@ def save_cart(user, data: dict) -> None:
 def merge_carts(saved: dict | None, anonymous: dict, *, max_lines: int, max_qty: int) -> dict:
     """The anonymous cart added into the saved one: quantities add, capped per line and lines.
 
-    The anonymous cart keeps its id (stable for the session's life) and its coupon if it has
-    one; its lines come first, so that what the shopper just picked survives the line cap.
+    The anonymous cart keeps its id (stable for the session's life), its coupon and its
+    destination if it has them; its lines come first, so that what the shopper just picked
+    survives the line cap.
     """
     saved = saved or {}
     old = {str(pk): int(n) for pk, n in (saved.get("items") or {}).items()}
@@ -33,8 +34,14 @@ def merge_carts(saved: dict | None, anonymous: dict, *, max_lines: int, max_qty:
     for pk, n in old.items():
         if pk not in items and len(items) < max_lines:
             items[pk] = min(max_qty, n)
-    return {
+    merged = {
         "id": anonymous.get("id") or saved.get("id"),
         "items": items,
         "coupon": anonymous.get("coupon") or saved.get("coupon"),
     }
+    # The destination (country and shipping method) travels as a pair.
+    destination = anonymous if anonymous.get("country") else saved
+    for key in ("country", "method"):
+        if destination.get(key):
+            merged[key] = destination[key]
+    return merged

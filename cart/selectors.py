@@ -11,7 +11,10 @@ from django.utils import timezone
 from cart.cart import Cart
 from cart.models import Coupon
 from catalog.models import Product
+from core.countries import country_name
 from core.money import to_cents
+from pricing.errors import ShippingUnavailable
+from pricing.selectors import Item, Priced, ShippingOption, price
 
 ZERO = Decimal("0.00")
 
@@ -26,12 +29,16 @@ class CartProduct(NamedTuple):
     price: Decimal
     stock: int
     active: bool
+    tax_class: str
+    weight_grams: int
 
 
 class CartLine(NamedTuple):
     product: CartProduct
     quantity: int
     line_total: Decimal  # price × quantity
+    tax: Decimal | None = None  # once a destination is known
+    tax_rate: Decimal | None = None
 
     @property
     def product_id(self) -> int:
@@ -52,7 +59,11 @@ class CartLine(NamedTuple):
 
 @dataclass
 class CartSummary:
-    """The cart as a shopper sees it; `dropped`/`coupon_dropped` say what went stale."""
+    """The cart as a shopper sees it; `dropped`/`coupon_dropped` say what went stale.
+
+    `priced` holds shipping and tax once a destination is known (else they are None and
+    the total is the subtotal less the discount).
+    """
 
     cart_id: str
     lines: list[CartLine]
@@ -63,10 +74,35 @@ class CartSummary:
     notices: list[str] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
     coupon_dropped: bool = False
+    priced: Priced | None = None
 
     @property
     def currency(self) -> str:
         return settings.CURRENCY
+
+    @property
+    def tax_included(self) -> bool:
+        return settings.PRICES_INCLUDE_TAX
+
+    @property
+    def country(self) -> str | None:
+        return self.priced.country if self.priced else None
+
+    @property
+    def shipping_method(self) -> ShippingOption | None:
+        return self.priced.method if self.priced else None
+
+    @property
+    def shipping_options(self) -> list[ShippingOption]:
+        return self.priced.options if self.priced else []
+
+    @property
+    def shipping(self) -> Decimal | None:
+        return self.priced.totals.shipping if self.priced else None
+
+    @property
+    def tax(self) -> Decimal | None:
+        return self.priced.totals.tax if self.priced else None
 
     @property
     def item_count(self) -> int:
@@ -139,9 +175,20 @@ def find_coupon(code: str | None) -> Coupon | None:
 
 
 def summarize(
-    cart: Cart, products: dict[int, CartProduct], coupon: Coupon | None = None
+    cart: Cart,
+    products: dict[int, CartProduct],
+    coupon: Coupon | None = None,
+    *,
+    destination: tuple[str, int | None] | None = None,
+    strict: bool = False,
 ) -> CartSummary:
-    """Price the cart from loaded products; pass its coupon if you have it, else it is looked up."""
+    """Price the cart from loaded products; pass its coupon if you have it, else it is looked up.
+
+    Shipping and tax are priced for `destination` (country, shipping method id or None for
+    the cheapest), by default the cart's own. strict (checkout): a method that does not
+    deliver there raises ShippingUnavailable; otherwise the estimate falls back to the
+    cheapest method, or to none, with a notice.
+    """
     lines, dropped = lines_of(cart, products)
     subtotal = to_cents(sum((line.line_total for line in lines), ZERO))
     if coupon is None:
@@ -162,17 +209,51 @@ def summarize(
     elif coupon is not None and lines and subtotal < coupon.min_subtotal:
         notices.append(coupon_problem(coupon, subtotal))
     discount = discount_for(coupon, subtotal)
+    country, method = destination or (cart.country, cart.method)
+    priced = None
+    if country and lines:
+        priced = _price(lines, discount, country, method, strict, notices)
+    if priced is not None:
+        lines = [
+            line._replace(tax=tax, tax_rate=rate)
+            for line, tax, rate in zip(lines, priced.totals.line_taxes, priced.rates, strict=True)
+        ]
     return CartSummary(
         cart_id=cart.id,
         lines=lines,
         subtotal=subtotal,
         coupon=coupon,
         discount=discount,
-        total=subtotal - discount,
+        total=priced.totals.total if priced else subtotal - discount,
         notices=notices,
         dropped=dropped,
         coupon_dropped=coupon_dropped,
+        priced=priced,
     )
+
+
+def _price(
+    lines: list[CartLine],
+    discount: Decimal,
+    country: str,
+    method: int | None,
+    strict: bool,
+    notices: list[str],
+) -> Priced | None:
+    items = [
+        Item(line.line_total, line.product.tax_class, line.product.weight_grams * line.quantity)
+        for line in lines
+    ]
+    try:
+        return price(country=country, items=items, discount=discount, method_id=method)
+    except ShippingUnavailable:
+        if strict:
+            raise
+    if method is not None:
+        notices.append("The shipping method you chose does not deliver this cart there.")
+        return _price(lines, discount, country, None, strict, notices)
+    notices.append(f"No shipping method delivers this cart to {country_name(country)}.")
+    return None
 
 
 def _dropped_notice(product: CartProduct | None) -> str:

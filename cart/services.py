@@ -10,6 +10,7 @@ from django.conf import settings
 
 from cart.cart import Cart
 from cart.errors import AmountTooLarge, CartFull, InvalidCoupon, InvalidQuantity, NotInCart
+from cart.quote import quote_of
 from cart.saved import merge_carts, save_cart, saved_cart
 from cart.selectors import (
     ZERO,
@@ -22,9 +23,11 @@ from cart.selectors import (
     summarize,
 )
 from catalog.errors import InsufficientStock, ProductNotFound
+from core.countries import country_problem
 from core.errors import ShopError
 from core.money import MAX_AMOUNT
 from core.throttle import coupon_failures
+from pricing.selectors import ShippingOption, price, shipping_options
 
 
 def save(cart: Cart) -> None:
@@ -51,6 +54,13 @@ def carry_into_account(*, cart: Cart, anonymous: dict) -> None:
     save(cart)
 
 
+def shown(cart: Cart, summary: CartSummary) -> CartSummary:
+    """Remember the figures about to be shown for a cart with lines (checkout compares them)."""
+    if summary.lines:
+        cart.show_quote(quote_of(summary))
+    return summary
+
+
 def _settle(cart: Cart, summary: CartSummary) -> None:
     """Let the lines and the coupon that went stale leave the cart (in memory)."""
     for pk in summary.dropped:
@@ -67,7 +77,7 @@ def _commit(
     _settle(cart, summary)
     if cart.state() != before or not cart.is_stored():
         save(cart)
-    return summary
+    return shown(cart, summary)
 
 
 def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
@@ -80,7 +90,7 @@ def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
     if summary.dropped or summary.coupon_dropped or (keep_id and not cart.is_stored()):
         _settle(cart, summary)
         save(cart)
-    return summary
+    return shown(cart, summary)
 
 
 def _pick(products: dict[int, CartProduct], product_id: int | None, sku: str | None) -> CartProduct:
@@ -217,3 +227,46 @@ def remove_coupon(*, cart: Cart) -> CartSummary:
     before = cart.state()
     cart.coupon = None
     return _commit(cart, cart_products(cart), before)
+
+
+def choose_destination(*, cart: Cart, country: str, method: int | None = None) -> CartSummary:
+    """Price the cart for a country and shipping method (None: the cheapest serving it).
+
+    Raises a 400 for an unknown country, ShippingUnavailable (400) for a method that does
+    not deliver this cart there; the cart keeps its old destination then.
+    """
+    if problem := country_problem(country):
+        raise ShopError(
+            "Some fields are invalid.", code="validation_error", fields={"country": [problem]}
+        )
+    country = country.upper()
+    before = cart.state()
+    products = cart_products(cart)
+    summary = summarize(cart, products, destination=(country, method), strict=method is not None)
+    if not summary.lines and method is not None:
+        price(country=country, items=[], discount=ZERO, method_id=method)  # raises if it must
+    cart.country, cart.method = country, method
+    _settle(cart, summary)
+    if cart.state() != before or not cart.is_stored():
+        save(cart)
+    return shown(cart, summary)
+
+
+def shipping_choices(*, cart: Cart, country: str | None = None) -> list[ShippingOption]:
+    """The methods delivering this cart to a country (default: the cart's), priced for it."""
+    country = country or cart.country
+    if not country:
+        raise ShopError(
+            "Give a country to list the shipping methods for.",
+            code="country_required",
+            fields={"country": ["required when the cart has no country yet"]},
+        )
+    if problem := country_problem(country):
+        raise ShopError(
+            "Some fields are invalid.", code="validation_error", fields={"country": [problem]}
+        )
+    country = country.upper()
+    summary = summarize(cart, cart_products(cart), destination=(country, None))
+    if summary.lines:
+        return summary.shipping_options
+    return shipping_options(country, ZERO, 0)[0]

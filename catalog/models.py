@@ -9,6 +9,14 @@ from core.money import MAX_AMOUNT
 from core.text import validate_multiline
 
 
+class TaxClass(models.TextChoices):
+    """Which of a country's tax rates applies (pricing.TaxRate holds the rates)."""
+
+    STANDARD = "standard", "Standard"
+    REDUCED = "reduced", "Reduced"
+    ZERO = "zero", "Zero"
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
@@ -35,6 +43,10 @@ class Product(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)],
     )
     stock = models.PositiveIntegerField(default=0)
+    weight_grams = models.PositiveIntegerField(
+        default=0, help_text="Shipping weight of one unit, in grams (for weight-banded shipping)."
+    )
+    tax_class = models.CharField(max_length=10, choices=TaxClass.choices, default=TaxClass.STANDARD)
     image = models.FileField(
         upload_to="products/",
         blank=True,

@@ -69,6 +69,8 @@ def checkout(request, response: HttpResponse, body: CheckoutIn):
         address=Address(**body.shipping_address.model_dump()),
         email=body.email,
         idempotency_key=idempotency_key(request),
+        shipping_method=body.shipping_method,
+        expected_total=body.expected_total,
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"

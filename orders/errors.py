@@ -59,3 +59,14 @@ class OrderBusy(Conflict):
 class InvalidIdempotencyKey(ShopError):
     code = "invalid_idempotency_key"
     message = "Idempotency-Key must be 1 to 255 printable ASCII characters without spaces."
+
+
+class QuoteChanged(Conflict):
+    """The figures differ from the ones last shown for the cart (409): `changes` lists them,
+    `totals` gives the new ones, `shown` is the quote the session keeps from now on."""
+
+    code, message = "quote_changed", "The figures changed since they were shown."
+
+    def __init__(self, message: str, *, shown: dict, **extra):
+        super().__init__(message, **extra)
+        self.shown = shown

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django_countries.fields import CountryField
 
 ZERO = Decimal("0.00")
 
@@ -39,11 +40,26 @@ class Order(models.Model):
     ship_street = models.CharField(max_length=200)
     ship_city = models.CharField(max_length=100)
     ship_zip = models.CharField(max_length=20)
-    ship_country = models.CharField(max_length=2)
+    ship_country = CountryField()
 
     currency = models.CharField(max_length=3)
     subtotal = money_field()
     discount = money_field(default=ZERO)
+    # A snapshot of the shipping chosen and of the tax (docs/PRICING.md): later edits to
+    # methods and rates never change an order. total = subtotal − discount + shipping, plus
+    # tax unless tax_included (then tax is the part of the total that is tax).
+    shipping_method = models.ForeignKey(
+        "pricing.ShippingMethod",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    shipping_method_name = models.CharField(max_length=100, blank=True)
+    shipping = money_field(default=ZERO)
+    shipping_tax = money_field(default=ZERO)
+    tax = money_field(default=ZERO, help_text="All tax: the lines' and the shipping's.")
+    tax_included = models.BooleanField(default=False)
     total = money_field()
     coupon = models.ForeignKey(
         "cart.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
@@ -76,6 +92,10 @@ class Order(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
             models.CheckConstraint(
+                condition=Q(shipping__gte=0) & Q(tax__gte=0) & Q(shipping_tax__lte=F("tax")),
+                name="order_shipping_and_tax_not_negative",
+            ),
+            models.CheckConstraint(
                 condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=F("total")),
                 name="order_paid_within_total",
             ),
@@ -102,7 +122,7 @@ class Order(models.Model):
             "street": self.ship_street,
             "city": self.ship_city,
             "zip": self.ship_zip,
-            "country": self.ship_country,
+            "country": self.ship_country.code,
         }
 
 
@@ -115,6 +135,9 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=100)
     unit_price = money_field()
     quantity = models.PositiveIntegerField()
+    discount = money_field(default=ZERO, help_text="This line's share of the order's discount.")
+    tax_rate = models.DecimalField(max_digits=6, decimal_places=3, default=ZERO)
+    tax = money_field(default=ZERO)
     # Units given back to stock by a refund with restock or a cancel (never above quantity).
     restocked = models.PositiveIntegerField(default=0)
 

@@ -1,14 +1,17 @@
 """Order shapes of the JSON API: strict input and the contract's order body (payments reuse it)."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, ConfigDict, Field
 
-from core.schemas import Money, text
-from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, country_problem, email_problem
+from core.countries import country_problem
+from core.money import MAX_AMOUNT
+from core.schemas import Id, Money, text
+from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, email_problem
 from orders.models import Order, Refund
 
 
@@ -31,6 +34,11 @@ Country = Annotated[
 ]
 Email = Annotated[
     text(EMAIL_MAX), AfterValidator(_email), Field(json_schema_extra={"format": "email"})
+]
+
+Total = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT, decimal_places=2, description="An amount like 35.92."),
 ]
 
 ADDRESS_EXAMPLE = {
@@ -63,6 +71,10 @@ class CheckoutIn(Schema):
     # Required for guests (checked by the service); a signed-in customer's account email wins.
     # The default is None so that "absent" is allowed while an explicit null is a 400.
     email: Email = None
+    # Absent: the cheapest method delivering to the address (docs/API.md, "Shipping and tax").
+    shipping_method: Annotated[Id, Field(strict=True)] = None
+    # The total the client showed; a different total today is a 409 quote_changed.
+    expected_total: Total = None
 
 
 class CancelIn(Schema):
@@ -86,6 +98,16 @@ class OrderLineOut(Schema):
     unit_price: Money
     quantity: int
     line_total: Money
+    discount: Money  # the line's share of the order's discount
+    tax_rate: Money  # percent
+    tax: Money
+
+
+class ShippingOut(Schema):
+    method_id: int | None
+    name: str
+    price: Money
+    tax: Money
 
 
 class PaymentOut(Schema):
@@ -108,6 +130,10 @@ class OrderOut(Schema):
     lines: list[OrderLineOut]
     subtotal: Money
     discount: Money
+    shipping: Money
+    shipping_method: ShippingOut | None
+    tax: Money
+    tax_included: bool
     total: Money
     amount_paid: Money
     amount_refunded: Money
@@ -122,6 +148,17 @@ class OrderOut(Schema):
     @staticmethod
     def resolve_lines(order: Order) -> list:
         return list(order.lines.all())
+
+    @staticmethod
+    def resolve_shipping_method(order: Order) -> dict | None:
+        if not order.shipping_method_name:
+            return None
+        return {
+            "method_id": order.shipping_method_id,
+            "name": order.shipping_method_name,
+            "price": order.shipping,
+            "tax": order.shipping_tax,
+        }
 
     @staticmethod
     def resolve_coupon(order: Order) -> str | None:

@@ -154,6 +154,7 @@ def _unauthenticated(request, exc):
 
 # URL patterns are tried in this order: the cart's come first, being the busiest.
 api.add_router("/cart", "cart.api.router")
+api.add_router("/", "cart.api.shipping_router")
 api.add_router("/", "catalog.api.router")
 api.add_router("/", "orders.api.router")
 api.add_router("/", "orders.payments.api.router")

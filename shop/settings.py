@@ -23,6 +23,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CURRENCY = env.str("CURRENCY", default="USD")
+# True: catalog prices include tax (EU/UK: the tax inside is shown); False: tax is added
+# at checkout once the address is known (US). docs/PRICING.md.
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -34,10 +37,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "django_countries",
     "shop",  # the project's system checks (shop/checks.py)
     "accounts",
     "catalog",
     "cart",
+    "pricing",  # shipping methods, tax rates and the totals rule (docs/PRICING.md)
     "orders",
     "outbox",  # emails written in the transaction they announce, sent by send_emails
     "demo",  # manage.py load_demo: may import every app

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 
 from cart.models import Coupon
 from catalog.models import Category, Product
+from pricing.models import ShippingBand, ShippingMethod, TaxRate
 
 PASSWORD = "correct-horse-battery"
 
@@ -100,6 +101,36 @@ def product_admin_form(product, **fields) -> dict:
         "description": "",
         "price": str(product.price),
         "stock": str(product.stock),
+        "weight_grams": str(product.weight_grams),
+        "tax_class": product.tax_class,
         "active": "on",
     }
     return {**data, **fields}
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingMethod
+
+    name = factory.Sequence(lambda n: f"Method {n}")
+    price = Decimal("4.90")
+    all_countries = True
+
+
+class ShippingBandFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingBand
+
+    method = factory.SubFactory(ShippingMethodFactory)
+    up_to_grams = 1000
+    price = Decimal("5.00")
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+        django_get_or_create = ("country", "tax_class")
+
+    country = "DE"
+    tax_class = "standard"
+    rate = Decimal("19")

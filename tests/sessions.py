@@ -52,11 +52,19 @@ def put_in_session(client, **values):
     return session
 
 
-def put_cart(client, items: dict[int, int], coupon: str | None = None) -> Cart:
-    """Give the client's session a cart with these {product_id: quantity} and coupon code."""
+def put_cart(
+    client,
+    items: dict[int, int],
+    coupon: str | None = None,
+    country: str | None = None,
+    method: int | None = None,
+) -> Cart:
+    """Give the client's session a cart with these {product_id: quantity}, coupon code and
+    destination (country and shipping method id) for the estimate."""
     with edit_session(client) as session:
         cart = Cart(session)
         cart.items, cart.coupon = dict(items), coupon
+        cart.country, cart.method = country, method
         cart.save()
     return cart
 

@@ -7,6 +7,7 @@ sizes to prove the count does not grow with the number of rows. `make bench` mea
 same paths under load (docs/PERFORMANCE.md).
 """
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -14,7 +15,13 @@ from django.test import Client
 
 from orders.models import Order
 from tests.conftest import ApiClient
-from tests.factories import CouponFactory, ProductFactory
+from tests.factories import (
+    CouponFactory,
+    ProductFactory,
+    ShippingBandFactory,
+    ShippingMethodFactory,
+    TaxRateFactory,
+)
 from tests.orders.conftest import ADDRESS, api_checkout, mark_paid, place
 from tests.orders.payment_helpers import card
 from tests.sessions import put_cart
@@ -140,9 +147,27 @@ def test_api_delete_product(staff_client, product, django_assert_num_queries):
 @pytest.mark.parametrize("lines", [1, 20])
 def test_api_cart_read(api_client, products, django_assert_num_queries, lines):
     _cart_of(api_client, products, lines)
+    with django_assert_num_queries(5) as ctx:  # the first read also stores the figures shown
+        api_client.get("/api/cart")
+    assert len(data_statements(ctx)) == 3  # session read, products, session write
     with django_assert_num_queries(2) as ctx:  # session, products (one query for any size)
         assert len(api_client.get("/api/cart").json()["items"]) == lines
     assert sum('"catalog_product"' in sql for sql in data_statements(ctx)) == 1
+
+
+@pytest.mark.parametrize("lines,methods", [(1, 1), (20, 3)])
+def test_api_cart_read_with_shipping_and_tax(
+    api_client, products, django_assert_num_queries, lines, methods
+):
+    for n in range(methods):
+        ShippingBandFactory(method=ShippingMethodFactory(name=f"M{n}"), up_to_grams=10**6)
+    TaxRateFactory(country="DE", rate=Decimal("19"))
+    put_cart(api_client, {p.pk: 1 for p in products[:lines]}, country="DE")
+    api_client.get("/api/cart")
+    # session, products, shipping methods, their bands, the country's tax rates
+    with django_assert_num_queries(5):
+        body = api_client.get("/api/cart").json()
+    assert len(body["items"]) == lines and body["shipping"] == 5.0 and body["tax"] > 0
 
 
 def test_api_cart_read_of_a_new_session(api_client, django_assert_num_queries):
@@ -217,6 +242,7 @@ def test_api_cart_remove_coupon(api_client, products, django_assert_num_queries)
 @pytest.mark.parametrize("lines", [1, 20])
 def test_cart_page(client, products, django_assert_num_queries, lines):
     _cart_of(client, products, lines)
+    client.get("/cart/")  # stores the figures shown (a session write), once
     with django_assert_num_queries(2):  # session, products
         assert client.get("/cart/").status_code == 200
 
@@ -274,9 +300,10 @@ def test_cart_page_remove_coupon(client, products, django_assert_num_queries):
 def test_api_checkout(api_client, products, django_assert_num_queries, lines):
     put_cart(api_client, {p.pk: 1 for p in products[:lines]})
     body = {"shipping_address": ADDRESS, "email": "guest@example.com"}
-    # session, products, one conditional stock UPDATE per line, order, lines, event, session
-    # write; plus savepoints. The answer is the order just written: nothing is read back.
-    with django_assert_num_queries(11 + lines):  # the confirmation email row included
+    # session, products, shipping methods, tax rates, one conditional stock UPDATE per line,
+    # order, lines, event, session write; plus savepoints. The answer is the order just
+    # written: nothing is read back.
+    with django_assert_num_queries(13 + lines):  # the confirmation email row included
         assert api_client.post("/api/checkout", body).status_code == 201
 
 

@@ -14,13 +14,21 @@ from django.utils import timezone
 from cart.cart import Cart
 from cart.errors import AmountTooLarge
 from cart.models import Coupon
-from cart.selectors import CartProduct, cart_products, coupon_problem, discount_for, find_coupon
+from cart.quote import changes, describe, quote_of
+from cart.selectors import (
+    CartProduct,
+    CartSummary,
+    cart_products,
+    coupon_problem,
+    find_coupon,
+    summarize,
+)
 from cart.services import start_over
 from catalog.errors import InsufficientStock
 from catalog.models import Product
 from core.db import retry_on_conflict
 from core.errors import ShopError
-from core.money import MAX_AMOUNT, to_cents
+from core.money import MAX_AMOUNT
 from orders.address import Address, AddressError, email_problem, invalid
 from orders.emails import queue_confirmation
 from orders.errors import (
@@ -29,8 +37,9 @@ from orders.errors import (
     EmptyCart,
     GuestLimit,
     IdempotencyKeyReused,
+    QuoteChanged,
 )
-from orders.models import ZERO, Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine
 from orders.ownership import Owner
 from orders.selectors import attach_related
 
@@ -50,13 +59,21 @@ def checkout(
     address: Address,
     email: str | None = None,
     idempotency_key: str | None = None,
+    shipping_method: int | None = None,
+    expected_total: Decimal | None = None,
 ) -> CheckoutResult:
     """Turn the cart into a pending order; reserve all of its stock or none.
 
+    Shipping is `shipping_method` (None: the cheapest delivering to the address) and tax is
+    the address country's (pricing). If the figures differ from the ones last shown for the
+    cart (cart/quote.py) or from `expected_total`, nothing is placed: QuoteChanged (409)
+    lists the changes, and the new figures become the ones shown, so a second try places
+    the order at them.
+
     A retry with the same `idempotency_key` (same owner, same address and email) returns
     the first order; the same key with other details raises IdempotencyKeyReused (422).
-    Raises EmptyCart, AmountTooLarge (400), InsufficientStock, GuestLimit, CouponExhausted,
-    CouponUnusable (409).
+    Raises EmptyCart, AmountTooLarge, ShippingUnavailable (400), InsufficientStock,
+    GuestLimit, CouponExhausted, CouponUnusable, QuoteChanged (409).
     """
     address, email = _clean(owner, address, email)
     scope = owner.scope(cart.id)
@@ -65,8 +82,12 @@ def checkout(
         return _replay(earlier, cart, owner, scope)
     if not cart.items:
         raise EmptyCart()
+    terms = _Terms(address, email, key, shipping_method, expected_total)
     try:
-        order = _place_in_transaction(cart, owner, address, email, key)
+        order = _place_in_transaction(cart, owner, terms)
+    except QuoteChanged as err:
+        cart.show_quote(err.shown)  # the answer shows these figures: placing again accepts them
+        raise
     except IntegrityError:
         # A concurrent request with the same key won the race: answer with its order.
         if key and (earlier := _earlier(key, address, email)):
@@ -77,14 +98,23 @@ def checkout(
     return CheckoutResult(order, replayed=False)
 
 
+@dataclass(frozen=True)
+class _Terms:
+    """What the checkout request asked for, beside the cart."""
+
+    address: Address
+    email: str
+    key: str | None
+    method: int | None
+    expected_total: Decimal | None
+
+
 @retry_on_conflict
-def _place_in_transaction(
-    cart: Cart, owner: Owner, address: Address, email: str, key: str | None
-) -> Order:
+def _place_in_transaction(cart: Cart, owner: Owner, terms: _Terms) -> Order:
     """Place the order in one transaction, rerun whole if PostgreSQL aborts it as a deadlock
     or serialization victim (core/db.py)."""
     with transaction.atomic():
-        order = _place(cart, owner, address, email, key)
+        order = _place(cart, owner, terms)
         queue_confirmation(order)  # an outbox row: sent right after the commit
     return order
 
@@ -137,8 +167,9 @@ def _replay(order: Order, cart: Cart, owner: Owner, scope: str) -> CheckoutResul
     return CheckoutResult(order, replayed=True)
 
 
-def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | None) -> Order:
-    """Inside the transaction: price from the database, count the coupon, reserve, record."""
+def _place(cart: Cart, owner: Owner, terms: _Terms) -> Order:
+    """Inside the transaction: price from the database, compare with what was shown, count
+    the coupon, reserve, record."""
     now = timezone.now()
     wanted = sorted(cart.items.items())  # product-id order: no deadlocks between carts
     products = cart_products(cart)  # one query, inside the transaction
@@ -151,13 +182,16 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
         raise _insufficient(short)
     if owner.user is None:
         _check_guest_limit(wanted, products)
-    subtotal = to_cents(sum((products[pk].price * qty for pk, qty in wanted), ZERO))
-    if subtotal > MAX_AMOUNT:  # the money columns hold no more (the cart refuses it too)
-        raise AmountTooLarge(
-            f"An order can come to at most {MAX_AMOUNT} {settings.CURRENCY}: this cart comes "
-            f"to {subtotal} {settings.CURRENCY}."
+    coupon = find_coupon(cart.coupon)
+    if cart.coupon and coupon is None:
+        raise CouponUnusable(
+            f"The coupon {cart.coupon} no longer exists; remove it from your cart."
         )
-    coupon, discount = _use_coupon(cart.coupon, subtotal, now)
+    destination = (terms.address.country, terms.method)
+    summary = summarize(cart, products, coupon, destination=destination, strict=True)
+    _check_amount(summary)
+    coupon = _use_coupon(coupon, summary.subtotal, now)
+    _check_quote(cart, summary, products, terms.expected_total)
     for pk, qty in wanted:
         rows = Product.objects.filter(pk=pk, active=True, stock__gte=qty).update(
             stock=F("stock") - qty
@@ -167,34 +201,48 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
     if short:
         fresh = Product.objects.in_bulk([pk for pk, _ in short])
         raise _insufficient([_shortage(pk, qty, fresh.get(pk)) for pk, qty in short])
+    totals, method, address = summary.priced.totals, summary.shipping_method, terms.address
     order = Order.objects.create(
         number=_new_number(),
         user=owner.user,
-        email=email,
+        email=terms.email,
         ship_name=address.name,
         ship_street=address.street,
         ship_city=address.city,
         ship_zip=address.zip,
         ship_country=address.country,
         currency=settings.CURRENCY,
-        subtotal=subtotal,
-        discount=discount,
-        total=subtotal - discount,
+        subtotal=summary.subtotal,
+        discount=summary.discount,
+        shipping_method_id=method.id if method else None,
+        shipping_method_name=method.name if method else "",
+        shipping=totals.shipping,
+        shipping_tax=totals.shipping_tax,
+        tax=totals.tax,
+        tax_included=totals.tax_included,
+        total=summary.total,
         coupon=coupon,
         coupon_code=coupon.code if coupon else "",
-        checkout_key=key,
+        checkout_key=terms.key,
         expires_at=now + timedelta(minutes=settings.ORDER_RESERVATION_MINUTES),
     )
+    shares = {
+        line.product.id: share
+        for line, share in zip(summary.lines, totals.line_discounts, strict=True)
+    }
     lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
-            product_id=pk,
-            sku=products[pk].sku,
-            name=products[pk].name,
-            unit_price=products[pk].price,
-            quantity=qty,
+            product_id=line.product.id,
+            sku=line.product.sku,
+            name=line.product.name,
+            unit_price=line.product.price,
+            quantity=line.quantity,
+            discount=shares[line.product.id],
+            tax_rate=line.tax_rate,
+            tax=line.tax,
         )
-        for pk, qty in wanted
+        for line in sorted(summary.lines, key=lambda line: line.product.id)
     )
     OrderEvent.objects.create(
         order=order,
@@ -207,6 +255,48 @@ def _place(cart: Cart, owner: Owner, address: Address, email: str, key: str | No
     )
     # A new order has just these lines and no payments or refunds: it is shown without reads.
     return attach_related(order, lines=lines)
+
+
+def _check_amount(summary: CartSummary) -> None:
+    """The money columns hold no more than MAX_AMOUNT (the cart refuses more goods too)."""
+    largest = max(summary.subtotal, summary.total)
+    if largest > MAX_AMOUNT:
+        raise AmountTooLarge(
+            f"An order can come to at most {MAX_AMOUNT} {settings.CURRENCY}: this cart comes "
+            f"to {largest} {settings.CURRENCY}."
+        )
+
+
+def _check_quote(
+    cart: Cart,
+    summary: CartSummary,
+    products: dict[int, CartProduct],
+    expected_total: Decimal | None,
+) -> None:
+    """Refuse figures the shopper was not shown (QuoteChanged lists what changed)."""
+    fresh = quote_of(summary)
+    names = {pk: product.name for pk, product in products.items()}
+    found = changes(cart.shown_quote(), fresh, names)
+    unseen = not any(change["field"] == "total" for change in found)
+    if expected_total is not None and expected_total != summary.total and unseen:
+        found.append({"field": "total", "old": str(expected_total), "new": fresh["total"]})
+    if found:
+        parts = "; ".join(describe(change, settings.CURRENCY) for change in found)
+        raise QuoteChanged(
+            f"The figures changed since they were shown ({parts}). Check the new ones and "
+            "place the order again.",
+            changes=found,
+            shown=fresh,
+            totals={
+                "subtotal": summary.subtotal,
+                "discount": summary.discount,
+                "shipping": summary.shipping,
+                "tax": summary.tax,
+                "tax_included": summary.tax_included,
+                "total": summary.total,
+                "currency": settings.CURRENCY,
+            },
+        )
 
 
 def _available(product: CartProduct | Product | None, quantity: int) -> bool:
@@ -250,23 +340,17 @@ def _insufficient(short: list[dict]) -> InsufficientStock:
     return InsufficientStock("Not enough stock. " + "; ".join(parts) + ".", products=short)
 
 
-def _use_coupon(code: str | None, subtotal: Decimal, now) -> tuple[Coupon | None, Decimal]:
-    """Count one use of the cart's coupon with a conditional UPDATE; the coupon and discount.
+def _use_coupon(coupon: Coupon | None, subtotal: Decimal, now) -> Coupon | None:
+    """Count one use of the cart's coupon with a conditional UPDATE; the coupon used, if any.
 
     A coupon whose minimum subtotal is not met gives no discount and is not counted (the
     cart shows it that way); any other problem refuses the checkout, nothing reserved.
     """
-    if not code:
-        return None, ZERO
-    coupon = find_coupon(code)
-    if coupon is None:
-        raise CouponUnusable(f"The coupon {code} no longer exists; remove it from your cart.")
-    if subtotal < coupon.min_subtotal:
-        return None, ZERO
+    if coupon is None or subtotal < coupon.min_subtotal:
+        return None
     if problem := coupon_problem(coupon, subtotal, now):
         used_up = coupon.usage_limit is not None and coupon.times_used >= coupon.usage_limit
         raise (CouponExhausted if used_up else CouponUnusable)(problem)
-    discount = discount_for(coupon, subtotal)
     rows = (
         Coupon.objects.filter(pk=coupon.pk)
         .filter(Q(usage_limit__isnull=True) | Q(times_used__lt=F("usage_limit")))
@@ -274,7 +358,7 @@ def _use_coupon(code: str | None, subtotal: Decimal, now) -> tuple[Coupon | None
     )
     if not rows:
         raise CouponExhausted(f"The coupon {coupon.code} has been used up.")
-    return coupon, discount
+    return coupon
 
 
 def _new_number() -> str:

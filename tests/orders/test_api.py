@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 ORDER_KEYS = {
     "id", "number", "status", "lines", "subtotal", "discount", "total", "amount_paid",
     "amount_refunded", "currency", "coupon", "email", "shipping_address", "created_at",
-    "payments", "refunds",
+    "payments", "refunds", "shipping", "shipping_method", "tax", "tax_included",
 }  # fmt: skip
 
 
@@ -45,9 +45,13 @@ def test_checkout_answers_201_with_the_contract_order(api_client):
             "unit_price": 0.5,
             "quantity": 4,
             "line_total": 2.0,
+            "discount": 0.2,
+            "tax_rate": 0.0,
+            "tax": 0.0,
         }
     ]
     assert (body["subtotal"], body["discount"], body["total"]) == (2.0, 0.2, 1.8)
+    assert (body["shipping"], body["shipping_method"], body["tax"]) == (0.0, None, 0.0)
     assert (body["amount_paid"], body["amount_refunded"], body["currency"]) == (0.0, 0.0, "USD")
     assert body["coupon"] == "SAVE10" and body["email"] == "ada@example.com"
     assert body["shipping_address"] == ADDRESS
@@ -387,9 +391,9 @@ def test_checkout_request_query_count_is_pinned(api_client, django_assert_num_qu
     products = [ProductFactory() for _ in range(3)]
     put_cart(api_client, {p.pk: 1 for p in products})
     body = {"shipping_address": ADDRESS, "email": "a@example.com"}
-    # session; savepoint, products, 3 stock updates, order, lines, event, release;
-    # session save (3); the answer is the order just written, not read back
-    with django_assert_num_queries(14):
+    # session; savepoint, products, shipping methods, tax rates, 3 stock updates, order,
+    # lines, event, release; session save (3); the answer is the order just written
+    with django_assert_num_queries(16):
         response = api_client.post("/api/checkout", body)
     assert response.status_code == 201
 

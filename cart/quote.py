@@ -1,0 +1,72 @@
+"""What the shopper was shown: the cart's figures, kept in the session, and what changed since.
+
+Checkout compares today's figures with the last ones shown for the cart (a cart page, the
+checkout page, a cart API response) and refuses to charge silently at new ones
+(orders.errors.QuoteChanged). A quote holds ids, quantities and amounts as strings, so a
+50-line cart's quote still fits a signed cookie beside the cart.
+"""
+
+from cart.selectors import CartSummary
+
+
+def _amount(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def quote_of(summary: CartSummary) -> dict:
+    """The figures of a priced cart, as stored in the session."""
+    method = summary.shipping_method
+    return {
+        "cart_id": summary.cart_id,
+        "lines": [[ln.product.id, ln.quantity, str(ln.unit_price)] for ln in summary.lines],
+        "coupon": summary.coupon.code if summary.coupon else None,
+        "discount": str(summary.discount),
+        "country": summary.country,
+        "method": method.id if method else None,
+        "shipping": _amount(summary.shipping),
+        "tax": _amount(summary.tax),
+        "total": str(summary.total),
+    }
+
+
+def changes(shown: dict | None, now: dict, names: dict[int, str]) -> list[dict]:
+    """What differs between the quote shown and today's, one dict per change.
+
+    Lines (quantity, price), coupon and discount are always compared; shipping, tax and the
+    total only when both quotes are for the same country and shipping method (a new
+    destination's figures were never shown, so they cannot have changed). `names` maps
+    product ids to names for the messages.
+    """
+    if shown is None:
+        return []
+    found = []
+    old = {pk: (qty, price) for pk, qty, price in shown["lines"]}
+    new = {pk: (qty, price) for pk, qty, price in now["lines"]}
+    for pk in [*old, *(pk for pk in new if pk not in old)]:
+        (old_qty, old_price), (new_qty, new_price) = old.get(pk, (0, None)), new.get(pk, (0, None))
+        line = {"product_id": pk, "name": names.get(pk, "A product no longer sold")}
+        if old_qty != new_qty:
+            found.append({"field": "quantity", **line, "old": old_qty, "new": new_qty})
+        elif old_price != new_price:
+            found.append({"field": "unit_price", **line, "old": old_price, "new": new_price})
+    fields = ["coupon", "discount"]
+    if (shown["country"], shown["method"]) == (now["country"], now["method"]):
+        fields += ["shipping", "tax", "total"]
+    found += [
+        {"field": name, "old": shown[name], "new": now[name]}
+        for name in fields
+        if shown[name] != now[name]
+    ]
+    return found
+
+
+def describe(change: dict, currency: str) -> str:
+    """One change as a sentence for the page and the error message."""
+    labels = {"unit_price": "price", "quantity": "quantity"}
+    if "product_id" in change:
+        what = f"{change['name']}: {labels[change['field']]}"
+    else:
+        what = change["field"].capitalize()
+    old, new = change["old"], change["new"]
+    unit = "" if change["field"] in ("quantity", "coupon") else f" {currency}"
+    return f"{what} {old if old is not None else '—'} → {new if new is not None else '—'}{unit}"

@@ -1,4 +1,5 @@
-"""Load the demo catalog, coupon and customer; creates only what is missing."""
+"""Load the demo catalog, coupon, customer, shipping methods and tax rates; creates only what
+is missing."""
 
 import json
 from decimal import Decimal
@@ -11,6 +12,7 @@ from django.db import transaction
 
 from cart.models import Coupon
 from catalog.models import Category, Product
+from pricing.models import ShippingMethod, TaxRate
 
 DEMO = Path(__file__).resolve().parents[2] / "data"
 
@@ -28,6 +30,7 @@ class Command(BaseCommand):
                 categories[cat.slug] = cat
                 if new:
                     created.append(f"category {cat.slug}")
+            tax_classes, weights = data["tax_class_by_category"], data["weights"]
             for cat, sku, name, price, stock, _color, description in data["products"]:
                 if Product.objects.filter(sku=sku).exists():
                     continue
@@ -39,6 +42,8 @@ class Command(BaseCommand):
                     price=Decimal(price),
                     stock=stock,
                     description=description,
+                    weight_grams=weights[sku],
+                    tax_class=tax_classes[cat],
                 )
                 with (DEMO / "images" / f"{sku}.svg").open("rb") as image:
                     product.image.save(f"{sku}.svg", File(image), save=False)
@@ -48,6 +53,15 @@ class Command(BaseCommand):
                 _, new = Coupon.objects.get_or_create(code=row["code"], defaults=row)
                 if new:
                     created.append(f"coupon {row['code']}")
+            for row in data["shipping_methods"]:
+                _, new = ShippingMethod.objects.get_or_create(name=row["name"], defaults=row)
+                if new:
+                    created.append(f"shipping method {row['name']}")
+            for row in data["tax_rates"]:
+                key = {"country": row["country"], "tax_class": row["tax_class"]}
+                _, new = TaxRate.objects.get_or_create(**key, defaults={"rate": row["rate"]})
+                if new:
+                    created.append(f"tax rate {row['country']} {row['tax_class']} {row['rate']}%")
             User = get_user_model()
             for row in data["customers"]:
                 if not User.objects.filter(email__iexact=row["email"]).exists():

@@ -13,7 +13,14 @@ from django.utils import timezone
 from cart.cart import Cart
 from catalog.models import Product
 from tests.conftest import ApiClient
-from tests.factories import CategoryFactory, ProductFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    CouponFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    TaxRateFactory,
+    UserFactory,
+)
 from tests.sessions import ENGINES, put_cart, put_in_session, read_session, session_cart
 
 pytestmark = pytest.mark.django_db
@@ -40,19 +47,28 @@ def _worst_case_products(count: int) -> list[Product]:
 
 @pytest.mark.parametrize("signed_in", [False, True])
 def test_a_full_cart_fits_a_signed_cookie(settings, signed_in):
+    """50 lines of the largest ids, a 32-character coupon, a destination, and beside the
+    cart the figures shown (cart/quote.py): all in one cookie."""
     settings.SESSION_ENGINE = SIGNED
     client = ApiClient()
     if signed_in:
         client.force_login(UserFactory())
     products = _worst_case_products(Cart.MAX_LINES)
-    put_cart(client, {p.pk: Cart.MAX_QTY for p in products[:-1]}, coupon="X" * 32)
+    coupon = CouponFactory(code="X" * 32, value=Decimal("1"))
+    method = ShippingMethodFactory(pk=2**31 - 1)
+    TaxRateFactory(country="DE", rate=Decimal("19.125"))
+    items = {p.pk: Cart.MAX_QTY for p in products[:-1]}
+    put_cart(client, items, coupon=coupon.code, country="DE", method=method.pk)
     response = client.post(
         "/api/cart/items", {"product_id": products[-1].pk, "quantity": Cart.MAX_QTY}
     )
     assert response.status_code == 200
-    assert response.json()["item_count"] == Cart.MAX_LINES * Cart.MAX_QTY
+    body = response.json()
+    assert body["item_count"] == Cart.MAX_LINES * Cart.MAX_QTY
+    assert (body["coupon"], body["country"], body["shipping"]) == (coupon.code, "DE", 4.9)
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert len(cookie.output(header="")) < 4096  # the whole Set-Cookie value, attributes too
+    assert len(read_session(client)["cart_quote"]["lines"]) == Cart.MAX_LINES
     full = client.post("/api/cart/items", {"sku": ProductFactory().sku})
     assert full.json()["error"]["code"] == "cart_full"
 

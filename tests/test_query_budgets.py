@@ -307,6 +307,22 @@ def test_api_checkout(api_client, products, django_assert_num_queries, lines):
         assert api_client.post("/api/checkout", body).status_code == 201
 
 
+@pytest.mark.parametrize("lines,methods", [(1, 1), (5, 3)])
+def test_api_checkout_with_shipping_and_tax(
+    api_client, products, django_assert_num_queries, lines, methods
+):
+    for n in range(methods):
+        ShippingBandFactory(method=ShippingMethodFactory(name=f"M{n}"), up_to_grams=10**6)
+    TaxRateFactory(country=ADDRESS["country"], rate=Decimal("20"))
+    put_cart(api_client, {p.pk: 1 for p in products[:lines]})
+    body = {"shipping_address": ADDRESS, "email": "guest@example.com"}
+    # as above, and the shipping methods' bands: constant in lines and methods
+    with django_assert_num_queries(14 + lines):
+        response = api_client.post("/api/checkout", body)
+    assert response.status_code == 201
+    assert response.json()["shipping"] == 5.0 and response.json()["tax"] > 0
+
+
 @pytest.fixture
 def order_id(api_client, products):
     response = api_checkout(api_client, {products[0]: 1, products[1]: 2})

@@ -89,9 +89,12 @@ class DestinationIn(BaseModel):
         json_schema_extra={"examples": [{"country": "DE", "shipping_method": 1}, {"country": "US"}]}
     )
 
-    country: text(2, min_length=2)
-    # Absent or null: the cheapest method delivering there.
-    shipping_method: StrictId | None = None
+    country: Annotated[
+        text(2, min_length=2),
+        Field(json_schema_extra={"pattern": "^[A-Za-z]{2}$", "description": "ISO 3166 alpha-2"}),
+    ]
+    # Absent: the cheapest method delivering there (null is a 400, as everywhere).
+    shipping_method: StrictId = None
 
 
 class QuantityIn(BaseModel):

@@ -1,6 +1,7 @@
 """Storefront cart forms (the API has its own strict schemas in cart/api.py)."""
 
 from django import forms
+from django_countries import countries
 
 from cart.cart import Cart
 from core.schemas import MAX_ID
@@ -23,3 +24,22 @@ class QuantityForm(forms.Form):
 
 class CouponForm(forms.Form):
     code = forms.CharField(label="Coupon code", max_length=32, validators=[validate_line])
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Every country by name (django-countries), stored as its 2-letter code."""
+    return [("", "Choose a country"), *countries]
+
+
+class DestinationForm(forms.Form):
+    """Where the cart goes, for the estimate of shipping and tax."""
+
+    country = forms.ChoiceField(
+        label="Country",
+        choices=country_choices,
+        error_messages={"required": "Choose a country."},
+    )
+    # Radio buttons drawn by the template from the methods serving the country; empty: cheapest.
+    shipping_method = forms.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, widget=forms.HiddenInput
+    )

@@ -74,6 +74,7 @@ class CartSummary:
     notices: list[str] = field(default_factory=list)
     dropped: list[int] = field(default_factory=list)
     coupon_dropped: bool = False
+    country: str | None = None  # the destination's, priced or not (an empty cart is not)
     priced: Priced | None = None
 
     @property
@@ -83,10 +84,6 @@ class CartSummary:
     @property
     def tax_included(self) -> bool:
         return settings.PRICES_INCLUDE_TAX
-
-    @property
-    def country(self) -> str | None:
-        return self.priced.country if self.priced else None
 
     @property
     def shipping_method(self) -> ShippingOption | None:
@@ -228,6 +225,7 @@ def summarize(
         notices=notices,
         dropped=dropped,
         coupon_dropped=coupon_dropped,
+        country=country,
         priced=priced,
     )
 

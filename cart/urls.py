@@ -13,4 +13,5 @@ urlpatterns = [
     path("clear/", views.clear, name="clear"),
     path("coupon/", views.coupon, name="coupon"),
     path("coupon/remove/", views.remove_coupon, name="remove_coupon"),
+    path("destination/", views.destination, name="destination"),
 ]

@@ -8,8 +8,9 @@ from django.views.decorators.http import require_GET, require_POST
 from cart import services
 from cart.cart import Cart, cart_for
 from cart.errors import InvalidCoupon
-from cart.forms import AddToCartForm, CouponForm, QuantityForm
+from cart.forms import AddToCartForm, CouponForm, DestinationForm, QuantityForm
 from core.clients import client_address
+from core.countries import country_name
 from core.errors import ShopError
 from core.throttle import coupon_failures_by_address
 
@@ -31,10 +32,12 @@ def _back(request, target: str):
 
 @require_GET
 def detail(request):
-    summary = services.read_cart(cart=cart_for(request), keep_id=False)
+    cart = cart_for(request)
+    summary = services.read_cart(cart=cart, keep_id=False)
     context = {
         "summary": summary,
         "coupon_form": CouponForm(),
+        "destination_form": DestinationForm(initial={"country": summary.country or cart.country}),
         "max_quantity": Cart.MAX_QTY,
         "cart_count": summary.item_count,  # the badge, without reading the session's cart again
     }
@@ -122,4 +125,27 @@ def coupon(request):
 def remove_coupon(request):
     services.remove_coupon(cart=cart_for(request))
     messages.success(request, "The coupon was removed.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def destination(request):
+    """The country (and shipping method) to estimate shipping and tax for.
+
+    A new country gets its cheapest method; the method posted with it was one of the old
+    country's.
+    """
+    form = DestinationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return redirect("cart:detail")
+    cart = cart_for(request)
+    country = form.cleaned_data["country"]
+    method = form.cleaned_data["shipping_method"] if country == cart.country else None
+    try:
+        services.choose_destination(cart=cart, country=country, method=method)
+    except ShopError as err:
+        messages.error(request, err.message)
+    else:
+        messages.success(request, f"Shipping and tax are estimated for {country_name(country)}.")
     return redirect("cart:detail")

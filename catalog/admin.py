@@ -12,9 +12,19 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["sku", "name", "category", "price", "stock", "active", "updated_at"]
+    list_display = [
+        "sku",
+        "name",
+        "category",
+        "price",
+        "stock",
+        "weight_grams",
+        "tax_class",
+        "active",
+        "updated_at",
+    ]
     list_editable = ["price", "stock", "active"]
-    list_filter = ["active", "category", "created_at"]
+    list_filter = ["active", "category", "tax_class", "created_at"]
     list_select_related = ["category"]
     search_fields = ["sku", "name"]
     prepopulated_fields = {"slug": ["name"]}

@@ -6,13 +6,15 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool
 
 from catalog import selectors, services
-from catalog.models import Product
+from catalog.models import Product, TaxClass
 from core.errors import NotFound, ShopError
 from core.openapi import doc, link
 from core.permissions import require_perm
 from core.schemas import Amount, Id, Money, multiline_text, text
 
 router = Router(tags=["catalog"])
+
+MAX_GRAMS = 2**31 - 1  # what a PositiveIntegerField holds on every database
 
 
 class ProductOut(Schema):
@@ -38,6 +40,13 @@ class ProductOut(Schema):
     def resolve_image_url(product: Product, context) -> str | None:
         url = product.image_url
         return context["request"].build_absolute_uri(url) if url else None
+
+
+class StaffProductOut(ProductOut):
+    """What staff writes answer: the product with what only staff see (shipping, tax)."""
+
+    weight_grams: int
+    tax_class: str
 
 
 class StockOut(Schema):
@@ -70,6 +79,8 @@ class ProductIn(Schema):
                     "stock": 40,
                     "category": "fruit",
                     "description": "Green and fuzzy.",
+                    "weight_grams": 80,
+                    "tax_class": "reduced",
                 }
             ]
         }
@@ -82,6 +93,8 @@ class ProductIn(Schema):
     category: text(100)
     description: multiline_text(5000) = ""  # tabs and line breaks allowed, as in the admin
     active: StrictBool = True
+    weight_grams: int = Field(0, ge=0, le=MAX_GRAMS, strict=True)  # of one unit
+    tax_class: TaxClass = TaxClass.STANDARD
 
 
 class ProductPatch(Schema):
@@ -94,6 +107,8 @@ class ProductPatch(Schema):
     category: text(100) | None = None
     description: multiline_text(5000) | None = None
     active: StrictBool | None = None
+    weight_grams: int | None = Field(None, ge=0, le=MAX_GRAMS, strict=True)
+    tax_class: TaxClass | None = None
 
 
 def _visible_or_404(product_id: int) -> Product:
@@ -170,7 +185,7 @@ def list_categories(request):
 
 @router.post(
     "/products",
-    response={201: ProductOut},
+    response={201: StaffProductOut},
     openapi_extra=doc(
         errors=(409,),
         auth="staff",
@@ -191,7 +206,7 @@ def create_product(request, body: ProductIn):
 
 @router.patch(
     "/products/{product_id}",
-    response=ProductOut,
+    response=StaffProductOut,
     openapi_extra=doc(errors=(409,), auth="staff"),
 )
 def update_product(request, product_id: Id, body: ProductPatch):

@@ -3,10 +3,20 @@
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, TaxClass
 from core.errors import Conflict, ShopError
 
-EDITABLE = ("sku", "name", "price", "stock", "category", "description", "active")
+EDITABLE = (
+    "sku",
+    "name",
+    "price",
+    "stock",
+    "category",
+    "description",
+    "active",
+    "weight_grams",
+    "tax_class",
+)
 
 
 def _category(slug: str) -> Category:
@@ -35,6 +45,8 @@ def create_product(
     stock: int = 0,
     description: str = "",
     active: bool = True,
+    weight_grams: int = 0,
+    tax_class: str = TaxClass.STANDARD,
 ) -> Product:
     """Add a product to the catalog; the sku must be new."""
     product = Product(
@@ -44,6 +56,8 @@ def create_product(
         stock=stock,
         description=description,
         active=active,
+        weight_grams=weight_grams,
+        tax_class=tax_class,
         category=_category(category),
         slug=_unique_slug(name),
     )

@@ -16,7 +16,17 @@ from orders.services.lifecycle import cancel, ship
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["product", "sku", "name", "unit_price", "quantity", "restocked"]
+    fields = [
+        "product",
+        "sku",
+        "name",
+        "unit_price",
+        "quantity",
+        "discount",
+        "tax_rate",
+        "tax",
+        "restocked",
+    ]
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -72,6 +82,11 @@ class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
                     "subtotal",
                     "coupon_code",
                     "discount",
+                    "shipping_method_name",
+                    "shipping",
+                    "shipping_tax",
+                    "tax",
+                    "tax_included",
                     "total",
                     "amount_paid",
                     "amount_refunded",
@@ -92,6 +107,11 @@ class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
         "subtotal",
         "coupon_code",
         "discount",
+        "shipping_method_name",
+        "shipping",
+        "shipping_tax",
+        "tax",
+        "tax_included",
         "total",
         "amount_paid",
         "amount_refunded",

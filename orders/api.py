@@ -6,7 +6,7 @@ from ninja import Router, Status
 from cart.cart import cart_for
 from core.clients import client_address
 from core.errors import Forbidden
-from core.openapi import doc, link
+from core.openapi import RESPONSES, doc, link
 from core.permissions import require_perm
 from core.schemas import Id
 from core.throttle import checkouts_by_address
@@ -39,24 +39,76 @@ REPLAYED = {
 }
 
 
-@router.post(
-    "/checkout",
-    response={201: OrderOut},
-    openapi_extra=doc(
-        errors=(409, 422, 429),
-        idempotent=True,
-        headers={201: REPLAYED},
-        links={
-            201: {
-                "GetOrder": link("orders_api_get_order", order_id=ORDER_ID),
-                "PayOrder": link("orders_payments_api_pay_order", order_id=ORDER_ID),
-                "CancelOrder": link("orders_api_cancel_order", order_id=ORDER_ID),
+def with_examples(extra: dict, status: int, **examples: dict) -> dict:
+    """`extra` (a doc()) whose error `status` also shows example envelopes, by name."""
+    extra["responses"][status] = {
+        "description": RESPONSES[status][1],
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "examples": {name: {"value": {"error": body}} for name, body in examples.items()},
             }
         },
-    ),
+    }
+    return extra
+
+
+# The checkout's own 400 and 409 answers (docs/API.md, "Shipping and tax").
+SHIPPING_UNAVAILABLE = {
+    "code": "shipping_unavailable",
+    "message": "That shipping method does not deliver this order to Germany.",
+    "fields": {"shipping_method": ["does not deliver this order to this country"]},
+}
+QUOTE_CHANGED = {
+    "code": "quote_changed",
+    "message": "The figures changed since they were shown (Apple: price 0.50 → 0.60 USD; "
+    "Tax 0.72 → 0.80 USD; Total 10.62 → 11.70 USD). Check the new ones and place the order "
+    "again.",
+    "changes": [
+        {"field": "unit_price", "product_id": 1, "name": "Apple", "old": 0.5, "new": 0.6},
+        {"field": "tax", "old": 0.72, "new": 0.8},
+        {"field": "total", "old": 10.62, "new": 11.7},
+    ],
+    "totals": {
+        "subtotal": 6.0,
+        "discount": 0.0,
+        "shipping": 4.9,
+        "tax": 0.8,
+        "tax_included": False,
+        "total": 11.7,
+        "currency": "USD",
+    },
+}
+INSUFFICIENT_STOCK = {
+    "code": "insufficient_stock",
+    "message": "Not enough stock. Apple: 0 left, 10 wanted.",
+    "products": [
+        {"product_id": 1, "sku": "apple", "name": "Apple", "requested": 10, "available": 0}
+    ],
+}
+CHECKOUT_DOC = doc(
+    errors=(409, 422, 429),
+    idempotent=True,
+    headers={201: REPLAYED},
+    links={
+        201: {
+            "GetOrder": link("orders_api_get_order", order_id=ORDER_ID),
+            "PayOrder": link("orders_payments_api_pay_order", order_id=ORDER_ID),
+            "CancelOrder": link("orders_api_cancel_order", order_id=ORDER_ID),
+        }
+    },
 )
+with_examples(CHECKOUT_DOC, 400, shipping_unavailable=SHIPPING_UNAVAILABLE)
+with_examples(CHECKOUT_DOC, 409, quote_changed=QUOTE_CHANGED, insufficient_stock=INSUFFICIENT_STOCK)
+
+
+@router.post("/checkout", response={201: OrderOut}, openapi_extra=CHECKOUT_DOC)
 def checkout(request, response: HttpResponse, body: CheckoutIn):
     """Place a pending order from the cart, reserving its stock; see docs/API.md for retries.
+
+    `shipping_method` absent: the cheapest method delivering to the address. The figures
+    are compared with the ones last shown for the cart and with `expected_total`: a
+    difference is 409 `quote_changed` (nothing placed), and placing again accepts them.
 
     Checkouts are limited per client address (CHECKOUT_LIMIT_PER_ADDRESS an hour): a guest's
     new session is free, and each order holds stock until it expires.

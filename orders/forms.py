@@ -5,6 +5,8 @@ import secrets
 from django import forms
 from django.core.validators import RegexValidator
 
+from cart.forms import country_choices
+from core.schemas import MAX_ID
 from core.text import validate_line
 from orders.address import (
     EMAIL_MAX,
@@ -29,16 +31,17 @@ class CheckoutForm(forms.Form):
     street = forms.CharField(label="Street and number", max_length=LIMITS["street"])
     city = forms.CharField(label="City", max_length=LIMITS["city"])
     zip = forms.CharField(label="ZIP / postal code", max_length=LIMITS["zip"])
-    country = forms.CharField(
-        label="Country code",
-        min_length=2,
-        max_length=2,
-        help_text="Two letters, like US, GB or DE.",
+    country = forms.ChoiceField(
+        label="Country", choices=country_choices, error_messages={"required": "Choose a country."}
     )
     email = forms.CharField(
         label="Email",
         max_length=EMAIL_MAX,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # Radio buttons drawn by the template from the methods serving the country shown.
+    shipping_method = forms.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, widget=forms.HiddenInput
     )
     token = forms.CharField(
         widget=forms.HiddenInput,

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from core.countries import country_problem
-from core.money import MAX_AMOUNT
+from core.money import MAX_AMOUNT, parse_amount
 from core.schemas import Id, Money, text
 from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, email_problem
 from orders.models import Order, Refund
@@ -36,9 +37,33 @@ Email = Annotated[
     text(EMAIL_MAX), AfterValidator(_email), Field(json_schema_extra={"format": "email"})
 ]
 
+
+def _total(value) -> Decimal:
+    """A total read as every request amount is (core.money.parse_amount), zero allowed."""
+    try:
+        return parse_amount(value)
+    except ValueError as err:
+        problem = str(err)
+    if problem == "must be greater than zero":  # a plain number parse_amount could read
+        if Decimal(str(value).strip()) == 0:
+            return Decimal("0.00")
+        problem = "must be 0 or more"
+    raise PydanticCustomError("invalid_amount", "Amount {problem}.", {"problem": problem})
+
+
+# A total the client showed: 0 or more, a JSON number or a decimal string, at most 2 decimals.
 Total = Annotated[
     Decimal,
-    Field(ge=0, le=MAX_AMOUNT, decimal_places=2, description="An amount like 35.92."),
+    BeforeValidator(_total),
+    WithJsonSchema(
+        {
+            "description": 'The total the client showed, e.g. 35.92 or "35.92".',
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
+                {"type": "string", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$"},
+            ],
+        }
+    ),
 ]
 
 ADDRESS_EXAMPLE = {
@@ -63,7 +88,15 @@ class AddressIn(Schema):
 class CheckoutIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"shipping_address": ADDRESS_EXAMPLE, "email": "ada@example.com"}]
+            "examples": [
+                {"shipping_address": ADDRESS_EXAMPLE, "email": "ada@example.com"},
+                {
+                    "shipping_address": ADDRESS_EXAMPLE,
+                    "email": "ada@example.com",
+                    "shipping_method": 1,
+                    "expected_total": "11.70",
+                },
+            ]
         }
     )
 

@@ -1,18 +1,22 @@
 """Storefront order pages: checkout, confirmation, detail with history, order history."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cart import services as cart_services
 from cart.cart import cart_for
-from cart.selectors import cart_summary
+from cart.quote import describe, quote_of
+from cart.selectors import CartSummary
 from core.clients import client_address
+from core.countries import country_name
 from core.errors import ShopError, Throttled
 from core.throttle import checkouts_by_address
 from orders import selectors
-from orders.errors import IdempotencyKeyReused, OrderNotFound
+from orders.errors import IdempotencyKeyReused, OrderNotFound, QuoteChanged
 from orders.expiry import expire_if_due, expire_stale
 from orders.forms import CancelForm, CheckoutForm, new_form_token
 from orders.models import Order
@@ -20,6 +24,7 @@ from orders.ownership import Owner
 from orders.services.checkout import checkout as place_order
 from orders.services.lifecycle import cancel
 from orders.states import ALLOWED
+from pricing.errors import ShippingUnavailable
 
 
 def _owned(request, number: str, *, lazy_expiry: bool = True) -> Order:
@@ -35,55 +40,146 @@ def _owned(request, number: str, *, lazy_expiry: bool = True) -> Order:
 
 @require_http_methods(["GET", "POST"])
 def checkout(request):
+    """The address, shipping method and totals, then the order.
+
+    The page always shows the totals for the country and method in the form. Without
+    JavaScript, "Update shipping and totals" (`refresh`) reprices for the country chosen;
+    "Place order" with another destination than the one shown does the same unless the
+    figures come out the same, so nobody pays an amount they were not shown.
+    """
     cart = cart_for(request)
     owner = Owner.of(request)
-    form, throttled = None, None
-    if request.method == "POST":
-        form = CheckoutForm(request.POST, guest=owner.is_guest)
-        if form.is_valid():
-            try:
-                checkouts_by_address.hit(client_address(request))
-                result = place_order(
-                    cart=cart,
-                    owner=owner,
-                    address=form.address,
-                    email=form.cleaned_data.get("email"),
-                    idempotency_key="form:" + form.cleaned_data["token"],
-                )
-            except IdempotencyKeyReused:
-                # Back button, changed details, submitted again: a fresh token places a new order.
-                messages.error(
-                    request, "This form already placed an order. Submit it again to place another."
-                )
-                data = request.POST.copy()
-                data["token"] = new_form_token()
-                form = CheckoutForm(data, guest=owner.is_guest)
-            except Throttled as err:
-                messages.error(request, "Too many orders from your network. Try again later.")
-                throttled = err
-            except ShopError as err:
-                messages.error(request, err.message)
-                for name, problems in (err.fields or {}).items():
-                    field = name.removeprefix("shipping_address.")
-                    if field in form.fields:
-                        form.add_error(field, problems)
-            else:
-                return redirect("orders:confirmation", result.order.number)
-    summary = cart_summary(cart)
-    if not summary.lines:
-        if request.method == "GET":
+    if request.method == "GET":
+        summary = cart_services.read_cart(cart=cart, keep_id=False)  # records what is shown
+        if not summary.lines:
             messages.info(request, "Your cart is empty.")
+            return redirect("cart:detail")
+        initial = {
+            "token": new_form_token(),
+            "email": "" if owner.is_guest else owner.user.email,
+            "country": summary.country or cart.country,
+        }
+        return _checkout_page(request, CheckoutForm(initial=initial, guest=owner.is_guest), summary)
+    form = CheckoutForm(request.POST, guest=owner.is_guest)
+    valid = form.is_valid()
+    if not cart.items:
+        if valid and "refresh" not in request.POST:
+            return _place(request, cart, owner, form, None)  # a double submit finds its order
         return redirect("cart:detail")
-    if form is None:
-        email = "" if owner.is_guest else owner.user.email
-        form = CheckoutForm(
-            initial={"token": new_form_token(), "email": email}, guest=owner.is_guest
+    country = form.cleaned_data.get("country")
+    if country is None:  # no destination to show: the cart's own, and the form's errors
+        return _checkout_page(request, form, cart_services.read_cart(cart=cart, keep_id=False))
+    shown = cart.shown_quote() or {}
+    method = form.cleaned_data.get("shipping_method")
+    if country != shown.get("country"):
+        method = None  # the methods on the page were the old country's: the cheapest here
+    if "refresh" in request.POST:
+        summary = _show(cart, form, country, method)
+        return _checkout_page(request, _unbound(form, request.POST, owner), summary)
+    if (country, method) != (shown.get("country"), shown.get("method")):
+        summary = _show(cart, form, country, method)
+        same = _charges_as_shown(shown, summary, method)
+        if not same:
+            messages.warning(
+                request,
+                f"Check the shipping and totals for {country_name(country)}, "
+                "then place your order.",
+            )
+        if not same or form.errors:
+            return _checkout_page(request, form, summary)
+        method = summary.shipping_method.id if summary.shipping_method else None
+    elif not valid:
+        return _checkout_page(request, form, _show(cart, form, country, method))
+    return _place(request, cart, owner, form, method)
+
+
+def _place(request, cart, owner, form, method):
+    """Place the order for a valid form, or show the page again with what went wrong."""
+    country = form.cleaned_data["country"]
+    changed, throttled = None, None
+    try:
+        checkouts_by_address.hit(client_address(request))
+        result = place_order(
+            cart=cart,
+            owner=owner,
+            address=form.address,
+            email=form.cleaned_data.get("email"),
+            idempotency_key="form:" + form.cleaned_data["token"],
+            shipping_method=method,
         )
-    response = render(request, "orders/checkout.html", {"form": form, "summary": summary})
+    except QuoteChanged as err:
+        # The session now holds the new figures: the next submit places the order at them.
+        changed = [describe(change, settings.CURRENCY) for change in err.extra["changes"]]
+    except IdempotencyKeyReused:
+        # Back button, changed details, submitted again: a fresh token places a new order.
+        messages.error(
+            request, "This form already placed an order. Submit it again to place another."
+        )
+        data = request.POST.copy()
+        data["token"] = new_form_token()
+        form = CheckoutForm(data, guest=owner.is_guest)
+        form.is_valid()
+    except Throttled as err:
+        messages.error(request, "Too many orders from your network. Try again later.")
+        throttled = err
+    except ShopError as err:
+        messages.error(request, err.message)
+        for name, problems in (err.fields or {}).items():
+            field = name.removeprefix("shipping_address.")
+            if field in form.fields:
+                form.add_error(field, problems)
+    else:
+        return redirect("orders:confirmation", result.order.number)
+    if not cart.items:
+        return redirect("cart:detail")
+    summary = _show(cart, form, country, method)
+    response = _checkout_page(request, form, summary, changed=changed)
     if throttled is not None:
         response.status_code = 429
         response["Retry-After"] = str(throttled.retry_after)
     return response
+
+
+def _show(cart, form, country: str, method: int | None) -> CartSummary:
+    """The cart priced for the destination about to be shown (recorded as shown).
+
+    A method that does not deliver there is an error on its field; the cheapest is shown.
+    """
+    try:
+        return cart_services.choose_destination(cart=cart, country=country, method=method)
+    except ShippingUnavailable as err:
+        if "shipping_method" not in form.errors:
+            form.add_error("shipping_method", err.message)
+        return cart_services.choose_destination(cart=cart, country=country, method=None)
+
+
+def _charges_as_shown(shown: dict, summary: CartSummary, method: int | None) -> bool:
+    """Whether the cart, priced for a destination the page did not show, charges exactly
+    what it showed, with the shipping method posted (if the country has any)."""
+    chosen = summary.shipping_method
+    if chosen is not None and chosen.id != method:
+        return False
+    now = quote_of(summary)
+    same = ("lines", "coupon", "discount", "total")
+    unpriced_as_zero = ("shipping", "tax")  # a page without a country showed none of either
+    return (
+        bool(shown)
+        and all(shown.get(name) == now[name] for name in same)
+        and all((shown.get(name) or "0.00") == (now[name] or "0.00") for name in unpriced_as_zero)
+    )
+
+
+def _unbound(form: CheckoutForm, data, owner: Owner) -> CheckoutForm:
+    """The form as posted, without errors (a refresh is no attempt to place the order)."""
+    initial = {name: data.get(name, "") for name in form.fields}
+    if not form.cleaned_data.get("token"):
+        initial["token"] = new_form_token()
+    return CheckoutForm(initial=initial, guest=owner.is_guest)
+
+
+def _checkout_page(request, form, summary: CartSummary, *, changed: list[str] | None = None):
+    context = {"form": form, "summary": summary, "changed": changed}
+    return render(request, "orders/checkout.html", context)
 
 
 def confirmation(request, number: str):

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -48,6 +49,12 @@ class ShippingMethod(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        if not self.all_countries and not self.countries:
+            raise ValidationError(
+                {"countries": "Choose the countries served, or tick “All countries”."}
+            )
 
     def serves(self, country: str) -> bool:
         return self.all_countries or country in self.countries

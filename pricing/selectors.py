@@ -47,13 +47,16 @@ class Priced:
 
 
 def _price_for(method: ShippingMethod, goods: Decimal, weight: int) -> Decimal | None:
-    """The method's price for goods (after discount) of a weight; None: too heavy for it."""
-    if method.free_over is not None and goods >= method.free_over:
-        return ZERO
+    """The method's price for goods (after discount) of a weight; None: too heavy for it
+    (whatever the goods come to: free shipping never carries more than the bands do)."""
     bands = method.bands.all()
-    if not bands:
-        return method.price
-    return next((band.price for band in bands if weight <= band.up_to_grams), None)
+    if bands:
+        price = next((band.price for band in bands if weight <= band.up_to_grams), None)
+    else:
+        price = method.price
+    if price is not None and method.free_over is not None and goods >= method.free_over:
+        return ZERO
+    return price
 
 
 def shipping_options(

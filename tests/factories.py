@@ -27,7 +27,8 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-# What a shop's staff member does: write products, ship, refund and cancel orders.
+# What a shop's staff member does: write products, ship, refund and cancel orders, manage
+# shipping methods and tax rates.
 STAFF_PERMISSIONS = [
     "catalog.add_product",
     "catalog.change_product",
@@ -37,6 +38,14 @@ STAFF_PERMISSIONS = [
     "orders.ship_order",
     "orders.refund_order",
     "orders.cancel_order",
+    "pricing.view_shippingmethod",
+    "pricing.add_shippingmethod",
+    "pricing.change_shippingmethod",
+    "pricing.delete_shippingmethod",
+    "pricing.view_taxrate",
+    "pricing.add_taxrate",
+    "pricing.change_taxrate",
+    "pricing.delete_taxrate",
 ]
 
 

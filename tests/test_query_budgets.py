@@ -373,8 +373,22 @@ def test_api_ship(staff_client, user, products, django_assert_num_queries):
 
 def test_checkout_page(client, products, django_assert_num_queries):
     _cart_of(client, products, 20)
-    with django_assert_num_queries(2):
+    client.get("/orders/checkout/")  # the first view stores the figures shown
+    with django_assert_num_queries(2):  # session, products
         assert client.get("/orders/checkout/").status_code == 200
+
+
+@pytest.mark.parametrize("lines,methods", [(1, 1), (20, 3)])
+def test_checkout_page_with_a_country(client, products, django_assert_num_queries, lines, methods):
+    for n in range(methods):
+        ShippingBandFactory(method=ShippingMethodFactory(name=f"M{n}"), up_to_grams=10**6)
+    TaxRateFactory(country="DE", rate=Decimal("19"))
+    put_cart(client, {p.pk: 1 for p in products[:lines]}, country="DE")
+    client.get("/orders/checkout/")
+    # session, products, shipping methods, their bands, the country's tax rates
+    with django_assert_num_queries(5):
+        page = client.get("/orders/checkout/").content.decode()
+    assert page.count('name="shipping_method"') == methods
 
 
 @pytest.fixture

@@ -191,7 +191,7 @@ def _place(cart: Cart, owner: Owner, terms: _Terms) -> Order:
     summary = summarize(cart, products, coupon, destination=destination, strict=True)
     _check_amount(summary)
     coupon = _use_coupon(coupon, summary.subtotal, now)
-    _check_quote(cart, summary, products, terms.expected_total)
+    _check_quote(cart, summary, products, terms)
     for pk, qty in wanted:
         rows = Product.objects.filter(pk=pk, active=True, stock__gte=qty).update(
             stock=F("stock") - qty
@@ -271,15 +271,17 @@ def _check_quote(
     cart: Cart,
     summary: CartSummary,
     products: dict[int, CartProduct],
-    expected_total: Decimal | None,
+    terms: _Terms,
 ) -> None:
     """Refuse figures the shopper was not shown (QuoteChanged lists what changed)."""
     fresh = quote_of(summary)
     names = {pk: product.name for pk, product in products.items()}
-    found = changes(cart.shown_quote(), fresh, names)
+    chosen = terms.method is not None
+    found = changes(cart.shown_quote(), fresh, names, method_chosen=chosen)
+    expected = terms.expected_total
     unseen = not any(change["field"] == "total" for change in found)
-    if expected_total is not None and expected_total != summary.total and unseen:
-        found.append({"field": "total", "old": str(expected_total), "new": fresh["total"]})
+    if expected is not None and expected != summary.total and unseen:
+        found.append({"field": "total", "old": expected, "new": summary.total})
     if found:
         parts = "; ".join(describe(change, settings.CURRENCY) for change in found)
         raise QuoteChanged(

@@ -9,7 +9,14 @@ from django.core.cache import cache
 from core.openapi import RESPONSES
 from tests.api.contract import Contract, served_document
 from tests.conftest import ApiClient, token_client_for
-from tests.factories import CategoryFactory, CouponFactory, ProductFactory, StaffFactory
+from tests.factories import (
+    CategoryFactory,
+    CouponFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    StaffFactory,
+    TaxRateFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +27,11 @@ ADDRESS = {
     "zip": "12345",
     "country": "US",
 }
+PRICING_PERMISSIONS = [
+    f"pricing.{action}_{model}"
+    for model in ("shippingmethod", "taxrate")
+    for action in ("view", "add", "change", "delete")
+]
 CARD = {"number": "4242424242424242", "exp_month": 12, "exp_year": 2030, "cvv": "123"}
 
 
@@ -70,6 +82,11 @@ def test_every_endpoint_answers_as_documented(contract, settings):
     apple = ProductFactory(sku="apple", price=Decimal("0.50"), stock=50, category=fruit)
     ProductFactory.create_batch(3, category=fruit)
     CouponFactory(code="SAVE10")
+    standard = ShippingMethodFactory(name="Standard", price=Decimal("4.90"))
+    ShippingMethodFactory(
+        name="Express", price=Decimal("9.90"), all_countries=False, countries=["DE"]
+    )
+    TaxRateFactory(country="US", rate=Decimal("7.25"))
 
     # Catalog.
     listed = call(guest, "GET", "/api/products", status=200)
@@ -138,12 +155,38 @@ def test_every_endpoint_answers_as_documented(contract, settings):
     call(other, "POST", "/api/cart/coupon", {"code": "WRONG"}, status=400)
     call(other, "POST", "/api/cart/coupon", {"code": "SAVE10"}, status=429)
 
+    # Shipping and tax.
+    methods = "/api/shipping-methods"
+    listed = guest.get(methods + "?country=US")
+    assert listed.status_code == 200 and [m["name"] for m in listed.json()] == ["Standard"]
+    contract.check("GET", methods, listed)
+    required = guest.get(methods)  # the cart has no country yet
+    assert required.json()["error"]["code"] == "country_required"
+    contract.check("GET", methods, required)
+    contract.check("GET", methods, guest.get(methods + "?country=ZZ"))
+    destination = "/api/cart/destination"
+    call(guest, "PUT", destination, {"country": "DE", "shipping_method": 99999}, status=400)
+    call(guest, "PUT", destination, {"country": "ZZ"}, status=400)
+    cart = call(guest, "PUT", destination, {"country": "US"}, status=200).json()
+    assert (cart["country"], cart["shipping"], cart["tax"]) == ("US", 4.9, 1.81)
+    assert call(guest, "GET", methods, status=200).json()[0]["id"] == standard.pk  # the cart's
+
     # Checkout and orders.
     checkout = {"shipping_address": ADDRESS, "email": "guest@example.com"}
     call(other, "POST", "/api/checkout", checkout, status=400)  # empty cart
+    unknown = {**checkout, "shipping_method": 99999}
+    call(guest, "POST", "/api/checkout", unknown, status=400)  # shipping_unavailable
+    stale = {**checkout, "expected_total": "1.00"}
+    changed = call(guest, "POST", "/api/checkout", stale, status=409).json()["error"]
+    example = contract.document["paths"]["/api/checkout"]["post"]["responses"]["409"]
+    documented = example["content"]["application/json"]["examples"]["quote_changed"]["value"]
+    assert set(changed) == set(documented["error"]) and changed["code"] == "quote_changed"
+    assert set(changed["totals"]) == set(documented["error"]["totals"])
+    confirmed = {**checkout, "shipping_method": standard.pk, "expected_total": cart["total"]}
     key = {"Idempotency-Key": "checkout-1"}
-    order = call(guest, "POST", "/api/checkout", checkout, status=201, headers=key).json()
-    replay = call(guest, "POST", "/api/checkout", checkout, status=201, headers=key)
+    order = call(guest, "POST", "/api/checkout", confirmed, status=201, headers=key).json()
+    assert order["shipping_method"]["name"] == "Standard" and order["total"] == cart["total"]
+    replay = call(guest, "POST", "/api/checkout", confirmed, status=201, headers=key)
     assert replay["Idempotent-Replayed"] == "true"
     call(guest, "POST", "/api/cart/items", {"sku": "apple", "quantity": 1}, status=200)
     call(
@@ -239,6 +282,49 @@ def test_every_endpoint_answers_as_documented(contract, settings):
     call(other, "POST", "/api/auth/login", wrong, status=401)
     call(other, "POST", "/api/auth/login", wrong, status=429)
 
+    # Staff: shipping methods and tax rates.
+    pricer = token_client_for(StaffFactory(permissions=PRICING_PERMISSIONS))
+    methods, method = "/api/staff/shipping-methods", "/api/staff/shipping-methods/{method_id}"
+    parcel = {
+        "name": "Parcel",
+        "price": "4.90",
+        "free_over": "50.00",
+        "countries": ["DE", "AT"],
+        "bands": [{"up_to_grams": 2000, "price": "4.90"}],
+    }
+    clerk = token_client_for(StaffFactory(permissions=["orders.view_order"]))
+    call(clerk, "POST", methods, parcel, status=403)  # staff without the permission
+    made = call(pricer, "POST", methods, parcel, status=201).json()
+    call(pricer, "POST", methods, {**parcel, "countries": ["ZZ"]}, status=400)
+    call(pricer, "GET", methods, status=200)
+    call(guest, "GET", methods, status=403)
+    call(pricer, "GET", method, status=200, method_id=made["id"])
+    call(pricer, "GET", method, status=404, method_id=99999)
+    call(pricer, "PATCH", method, {"active": False}, status=200, method_id=made["id"])
+    call(pricer, "PATCH", method, {"price": None}, status=400, method_id=made["id"])
+    call(pricer, "PATCH", method, {"active": False}, status=404, method_id=99999)
+    call(pricer, "DELETE", method, status=204, method_id=made["id"])
+    call(pricer, "DELETE", method, status=404, method_id=made["id"])
+    rates, rate = "/api/staff/tax-rates", "/api/staff/tax-rates/{rate_id}"
+    reduced = {"country": "DE", "tax_class": "reduced", "rate": 7}
+    call(guest, "POST", rates, reduced, status=403)
+    made = call(pricer, "POST", rates, reduced, status=201).json()
+    call(pricer, "POST", rates, reduced, status=409)  # tax_rate_exists
+    call(pricer, "POST", rates, {**reduced, "rate": 101}, status=400)
+    call(pricer, "GET", rates, status=200)
+    call(pricer, "PATCH", rate, {"rate": "7.5"}, status=200, rate_id=made["id"])
+    call(
+        pricer,
+        "PATCH",
+        rate,
+        {"country": "US", "tax_class": "standard"},
+        status=409,
+        rate_id=made["id"],
+    )  # US has a standard rate already
+    call(pricer, "PATCH", rate, {"rate": 7}, status=404, rate_id=99999)
+    call(pricer, "DELETE", rate, status=204, rate_id=made["id"])
+    call(pricer, "DELETE", rate, status=404, rate_id=made["id"])
+
     assert contract.checked == contract.operations()
 
 
@@ -304,6 +390,7 @@ EXAMPLED = {
     "CardIn",
     "QuantityIn",
     "CouponIn",
+    "DestinationIn",
     "AddressIn",
     "CheckoutIn",
     "PayIn",
@@ -312,6 +399,10 @@ EXAMPLED = {
     "Credentials",
     "ProductIn",
     "ProductPatch",
+    "ShippingMethodIn",
+    "ShippingMethodPatch",
+    "TaxRateIn",
+    "TaxRatePatch",
 }
 
 
@@ -330,3 +421,32 @@ def test_card_years_are_bounded_to_50_years_ahead(contract):
 
     year = contract.document["components"]["schemas"]["CardIn"]["properties"]["exp_year"]
     assert (year["minimum"], year["maximum"]) == (2000, timezone.now().year + 50)
+
+
+def test_response_examples_match_their_schemas(contract):
+    examples = {}
+    for method, path in contract.operations():
+        operation = contract.document["paths"][path][method.lower()]
+        for status, response in operation["responses"].items():
+            for media in contract.resolve(response).get("content", {}).values():
+                validator = contract.validator(media["schema"])
+                for name, example in media.get("examples", {}).items():
+                    assert list(validator.iter_errors(example["value"])) == [], (path, name)
+                    examples[(method, path, status, name)] = example["value"]
+    checkout = {
+        (status, name) for method, path, status, name in examples if path == "/api/checkout"
+    }
+    assert checkout == {
+        ("400", "shipping_unavailable"),
+        ("409", "quote_changed"),
+        ("409", "insufficient_stock"),
+    }
+    totals = {
+        name: Decimal(str(value))
+        for name, value in examples[("POST", "/api/checkout", "409", "quote_changed")]["error"][
+            "totals"
+        ].items()
+        if name not in ("tax_included", "currency")
+    }
+    added = totals["subtotal"] - totals["discount"] + totals["shipping"] + totals["tax"]
+    assert added == totals["total"]  # the example adds up, as the totals rule says

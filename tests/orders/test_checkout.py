@@ -343,7 +343,8 @@ def test_confirmation_email_shows_the_order_as_stored(django_capture_on_commit_c
     (line,) = order.lines.all()
     body = mail.outbox[0].body
     assert f"3 × Pear ({line.sku}) at 1.15 = 3.45 USD" in body
-    assert "Subtotal: 3.45 USD\nDiscount (TENOFF): -0.35 USD\nTotal: 3.10 USD" in body
+    assert "Subtotal: 3.45 USD\nDiscount (TENOFF): -0.35 USD\nShipping: 0.00 USD\n" in body
+    assert "Tax: 0.00 USD\nTotal: 3.10 USD" in body
     assert f"Order {order.number} · {order.created_at:%Y-%m-%d %H:%M} UTC" in body
     assert f"reserved until {order.expires_at:%Y-%m-%d %H:%M} UTC" in body
     assert (order.subtotal, order.discount, order.total) == (

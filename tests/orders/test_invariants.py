@@ -1,15 +1,21 @@
-"""Random sequences of cart, checkout, pay, refund, cancel, ship and reconcile calls.
+"""Random sequences of cart, coupon, destination, checkout, pay, refund, cancel, expiry, ship
+and reconcile calls, in a shop with shipping methods and tax rates, prices with or without tax.
 
 After every step the contract's invariants are checked against the database and the fake
 gateway's ledger: stock is never negative and is conserved, refunds never exceed payments,
-an order is paid and charged at most once, cancelled orders are restocked exactly once.
+an order is paid and charged at most once, cancelled orders are restocked exactly once, and
+every order's figures add up (docs/PRICING.md) and never change once placed. Each checkout
+is also compared with the shipping and tax an independent reading of the rule gives.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
 from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -23,20 +29,57 @@ from hypothesis.stateful import (
 )
 
 from catalog.models import Product
+from core.money import CENT, to_cents
+from orders.expiry import expire_stale
 from orders.models import GatewayCharge, Order, OrderLine, Payment
 from orders.payments.reconcile import reconcile_payments
+from pricing.totals import tax_of
 from tests.conftest import ApiClient
-from tests.factories import ProductFactory, StaffFactory
+from tests.factories import (
+    CouponFactory,
+    ProductFactory,
+    ShippingBandFactory,
+    ShippingMethodFactory,
+    StaffFactory,
+    TaxRateFactory,
+)
 from tests.orders.conftest import ADDRESS
 from tests.orders.payment_helpers import DECLINED, FAILS, GOOD, LOST_REPLY, NO_FUNDS, card
 
-PRICES = [Decimal("1.10"), Decimal("2.35"), Decimal("9.99")]
+ZERO = Decimal("0.00")
+# price, tax class, grams per unit
+PRODUCTS = [
+    (Decimal("1.10"), "standard", 300),
+    (Decimal("2.35"), "reduced", 700),
+    (Decimal("9.99"), "standard", 0),
+]
 STOCK = 6
+# percent (US: no rates, so 0 %; GB reduced: no rate, 0 %)
+RATES = {
+    ("DE", "standard"): Decimal(19),
+    ("DE", "reduced"): Decimal(7),
+    ("GB", "standard"): Decimal(20),
+}
+COUNTRIES = ["DE", "GB", "US"]
+COUPONS = {
+    "TENOFF": ("percent", Decimal(10)),
+    "FIVEOFF": ("fixed", Decimal(5)),
+    "ALL": ("percent", Decimal(100)),
+}
+# Standard: 4.90 everywhere, free from 15.00 of goods after the discount, taxed standard.
+# Parcel: DE and GB only, by weight (≤ 1000 g 3.50, ≤ 2500 g 6.00, heavier: not served),
+# free from 25.00, taxed reduced. Old: inactive, never offered.
+STANDARD_PRICE, STANDARD_FREE = Decimal("4.90"), Decimal("15.00")
+PARCEL_BANDS = [(1000, Decimal("3.50")), (2500, Decimal("6.00"))]
+PARCEL_FREE, PARCEL_COUNTRIES = Decimal("25.00"), ["DE", "GB"]
+METHOD_CLASS = {"standard": "standard", "parcel": "reduced"}
+methods = st.sampled_from([None, "standard", "parcel", "old"])
 CARDS = [GOOD, GOOD, DECLINED, NO_FUNDS, FAILS, LOST_REPLY]
 CARD_ANSWERS = {GOOD: 200, DECLINED: 402, NO_FUNDS: 402, FAILS: 502, LOST_REPLY: 504}
 BAD_AMOUNTS = ["10.005", -1, 0, "NaN", "Infinity", "1e2", True, None, "abc"]
 amounts = st.one_of(
     st.just("all"),
+    st.just("shipping"),  # the shipping and its tax
     st.decimals(min_value="0.01", max_value="40", places=2),
     st.sampled_from(BAD_AMOUNTS),
 )
@@ -45,6 +88,31 @@ amounts = st.one_of(
 def lost_replies() -> list[str]:
     unknown = Payment.objects.filter(status=Payment.Status.UNKNOWN)
     return list(unknown.values_list("reference", flat=True))
+
+
+def offers(country: str, goods: Decimal, grams: int) -> dict[str, Decimal]:
+    """The methods delivering a cart there and their prices, in the admin's order: the rule
+    of docs/PRICING.md read independently of pricing/selectors.py."""
+    found = {"standard": ZERO if goods >= STANDARD_FREE else STANDARD_PRICE}
+    if country in PARCEL_COUNTRIES:
+        band = next((price for bound, price in PARCEL_BANDS if grams <= bound), None)
+        if band is not None and goods >= PARCEL_FREE:  # free, but never heavier than a band
+            band = ZERO
+        if band is not None:
+            found["parcel"] = band
+    return found
+
+
+def expected_discount(code: str | None, subtotal: Decimal) -> Decimal:
+    if code is None:
+        return ZERO
+    kind, value = COUPONS[code]
+    off = to_cents(subtotal * value / 100) if kind == "percent" else value
+    return min(subtotal, off)
+
+
+def money(value) -> Decimal:
+    return Decimal(str(value))
 
 
 class ShopMachine(RuleBasedStateMachine):
@@ -61,31 +129,149 @@ class ShopMachine(RuleBasedStateMachine):
         self.staff.force_login(StaffFactory())
 
     def teardown(self):
+        if hasattr(self, "prices"):
+            self.prices.disable()
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
 
-    @initialize()
-    def stock_the_shelves(self):
-        self.products = [ProductFactory(price=price, stock=STOCK) for price in PRICES]
+    @initialize(included=st.booleans())
+    def stock_the_shelves(self, included):
+        self.included = included
+        self.prices = override_settings(PRICES_INCLUDE_TAX=included)
+        self.prices.enable()
+        self.products = [
+            ProductFactory(price=price, tax_class=tax_class, weight_grams=grams, stock=STOCK)
+            for price, tax_class, grams in PRODUCTS
+        ]
+        self.spec = {p.pk: spec for p, spec in zip(self.products, PRODUCTS, strict=True)}
+        for (country, tax_class), rate in RATES.items():
+            TaxRateFactory(country=country, tax_class=tax_class, rate=rate)
+        parcel = ShippingMethodFactory(
+            name="Parcel",
+            price=Decimal("99.00"),  # the bands price it
+            free_over=PARCEL_FREE,
+            all_countries=False,
+            countries=PARCEL_COUNTRIES,
+            tax_class="reduced",
+            position=1,
+        )
+        for bound, price in PARCEL_BANDS:
+            ShippingBandFactory(method=parcel, up_to_grams=bound, price=price)
+        self.methods = {
+            "standard": ShippingMethodFactory(
+                name="Standard", price=STANDARD_PRICE, free_over=STANDARD_FREE, position=0
+            ),
+            "parcel": parcel,
+            "old": ShippingMethodFactory(name="Old", price=Decimal("0.10"), active=False),
+        }
+        for code, (kind, value) in COUPONS.items():
+            CouponFactory(code=code, kind=kind, value=value)
+        self.coupon = None
+        self.snapshots = {}  # order id → its figures when placed
+
+    def _method_id(self, key: str | None) -> int | None:
+        return self.methods[key].pk if key else None
 
     def _answer(self, response, allowed: set[int]):
         assert response.status_code in allowed, (response.status_code, response.content)
         return response
 
-    @rule(index=st.integers(0, len(PRICES) - 1), quantity=st.integers(1, 4))
+    @rule(index=st.integers(0, len(PRODUCTS) - 1), quantity=st.integers(1, 4))
     def add_to_cart(self, index, quantity):
         body = {"product_id": self.products[index].pk, "quantity": quantity}
         self._answer(self.shopper.post("/api/cart/items", body), {200, 400, 409})
 
+    def use_coupon(self, code: str | None) -> None:
+        if code is None:
+            self._answer(self.shopper.delete("/api/cart/coupon"), {200})
+        else:
+            self._answer(self.shopper.post("/api/cart/coupon", {"code": code}), {200})
+        self.coupon = code
+
+    @rule(country=st.sampled_from(COUNTRIES), method=methods)
+    def choose_destination(self, country, method):
+        body = {"country": country}
+        if method is not None:
+            body["shipping_method"] = self._method_id(method)
+        response = self.shopper.put("/api/cart/destination", body)
+        cart = response.json()
+        if response.status_code == 400:
+            assert cart["error"]["code"] == "shipping_unavailable", cart
+            return
+        assert response.status_code == 200, cart
+        if cart["items"]:
+            grams = sum(self.spec[i["product_id"]][2] * i["quantity"] for i in cart["items"])
+            goods = money(cart["subtotal"]) - money(cart["discount"])
+            offered = offers(country, goods, grams)
+            assert method is None or method in offered
+            key = method or min(offered, key=offered.get)
+            assert cart["shipping_method"]["id"] == self._method_id(key)
+            assert money(cart["shipping"]) == offered[key]
+
     @rule(
-        target=orders, items=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), max_size=2)
+        target=orders,
+        items=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 3)), max_size=2),
+        country=st.sampled_from(COUNTRIES),
+        method=methods,
+        coupon=st.sampled_from(["keep", "keep", None, *COUPONS]),
     )
-    def checkout(self, items):
+    def checkout(self, items, country, method, coupon):
         for index, quantity in items:
             self.add_to_cart(index, quantity)
-        body = {"shipping_address": ADDRESS, "email": "shopper@example.com"}
+        if coupon != "keep":
+            self.use_coupon(coupon)
+        cart = self.shopper.get("/api/cart").json()
+        stock = dict(Product.objects.values_list("pk", "stock"))
+        body = {"shipping_address": {**ADDRESS, "country": country}, "email": "shopper@example.com"}
+        if method is not None:  # absent: the cheapest (an explicit null is refused)
+            body["shipping_method"] = self._method_id(method)
         response = self._answer(self.shopper.post("/api/checkout", body), {201, 400, 409})
-        return response.json()["id"] if response.status_code == 201 else multiple()
+        code = response.json().get("error", {}).get("code")
+        assert code != "quote_changed", response.content  # nothing here changes a price
+        lines = {i["product_id"]: i["quantity"] for i in cart["items"]}
+        grams = sum(self.spec[pk][2] * qty for pk, qty in lines.items())
+        subtotal = money(cart["subtotal"])
+        discount = expected_discount(self.coupon, subtotal) if lines else ZERO
+        offered = offers(country, subtotal - discount, grams)
+        if not lines:
+            assert code == "empty_cart", response.content
+        elif any(qty > stock[pk] for pk, qty in lines.items()):
+            assert code == "insufficient_stock", response.content
+        elif not offered or (method is not None and method not in offered):
+            assert code == "shipping_unavailable", response.content
+        else:
+            assert response.status_code == 201, response.content
+        if response.status_code != 201:
+            return multiple()
+        self.coupon = None  # the cart starts over
+        order = Order.objects.get(pk=response.json()["id"])
+        key = method or min(offered, key=offered.get)  # ties: the admin's order
+        assert (order.ship_country.code, order.tax_included) == (country, self.included)
+        assert (order.subtotal, order.discount) == (subtotal, discount)
+        assert order.shipping_method_id == self._method_id(key)
+        assert order.shipping == offered[key]
+        rate = RATES.get((country, METHOD_CLASS[key]), 0)
+        assert order.shipping_tax == tax_of(order.shipping, Decimal(rate), self.included)
+        for line in order.lines.all():
+            _, tax_class, _ = self.spec[line.product_id]
+            assert line.tax_rate == RATES.get((country, tax_class), 0)
+            taxable = line.line_total - line.discount
+            assert line.tax == tax_of(taxable, line.tax_rate, self.included)
+        self.snapshots[order.pk] = self._figures(order)
+        return order.pk
+
+    @staticmethod
+    def _figures(order: Order) -> tuple:
+        return (
+            order.subtotal,
+            order.discount,
+            order.shipping_method_id,
+            order.shipping,
+            order.shipping_tax,
+            order.tax,
+            order.tax_included,
+            order.total,
+        )
 
     @rule(order_id=orders, number=st.sampled_from(CARDS))
     def pay(self, order_id, number):
@@ -103,6 +289,8 @@ class ShopMachine(RuleBasedStateMachine):
     @rule(order_id=orders, amount=amounts, as_staff=st.booleans(), restock=st.booleans())
     def refund(self, order_id, amount, as_staff, restock):
         before = Order.objects.get(pk=order_id)
+        if amount == "shipping":  # 0 when it shipped free: a bad amount then
+            amount = before.shipping + (ZERO if before.tax_included else before.shipping_tax)
         sent = float(amount) if isinstance(amount, Decimal) else amount  # a JSON number
         body = {"restock": restock} if amount == "all" else {"amount": sent, "restock": restock}
         client = self.staff if as_staff else self.shopper
@@ -129,6 +317,8 @@ class ShopMachine(RuleBasedStateMachine):
             assert (
                 Decimal(str(response.json()["amount_refunded"])) == before.amount_refunded + wanted
             )
+            if amount == "all":  # the whole total, shipping and its tax included
+                assert Order.objects.get(pk=order_id).amount_refunded == before.total
 
     @rule(order_id=orders)
     def cancel(self, order_id):
@@ -138,6 +328,17 @@ class ShopMachine(RuleBasedStateMachine):
             before.status in ("pending", "paid", "partially_refunded") and not before.payment_claim
         )
         assert response.status_code == (200 if can else 409), response.content
+
+    @rule(order_id=orders)
+    def expire(self, order_id):
+        before = Order.objects.get(pk=order_id)
+        due = before.status == "pending" and not before.payment_claim
+        if due:  # its reservation runs out (only then: a later read would expire it lazily)
+            past = timezone.now() - timedelta(minutes=1)
+            Order.objects.filter(pk=order_id).update(expires_at=past)
+        assert expire_stale(orders=Order.objects.filter(pk=order_id)) == int(due)
+        after = Order.objects.get(pk=order_id)
+        assert after.status == ("cancelled" if due else before.status)
 
     @rule(order_id=orders, now=st.integers(0, 2))
     def ship(self, order_id, now):
@@ -158,7 +359,11 @@ class ShopMachine(RuleBasedStateMachine):
         if not hasattr(self, "products"):
             return
         orders = {o.pk: o for o in Order.objects.all()}
-        lines = list(OrderLine.objects.values("order_id", "product_id", "quantity", "restocked"))
+        lines = list(
+            OrderLine.objects.values(
+                "order_id", "product_id", "quantity", "restocked", "unit_price", "discount", "tax"
+            )
+        )
         payments = list(Payment.objects.values("order_id", "reference", "status"))
         charges = {c.reference: c for c in GatewayCharge.objects.all()}
         owner = {p["reference"]: p["order_id"] for p in payments}
@@ -172,6 +377,17 @@ class ShopMachine(RuleBasedStateMachine):
             assert product.stock >= 0 and product.stock + held == STOCK  # never sold twice
 
         for order in orders.values():
+            assert self._figures(order) == self.snapshots[order.pk]  # a snapshot: never repriced
+            extra = ZERO if order.tax_included else order.tax
+            assert order.total == order.subtotal - order.discount + order.shipping + extra
+            own = [ln for ln in lines if ln["order_id"] == order.pk]
+            assert sum(ln["unit_price"] * ln["quantity"] for ln in own) == order.subtotal
+            assert sum(ln["discount"] for ln in own) == order.discount
+            assert sum(ln["tax"] for ln in own) + order.shipping_tax == order.tax
+            for ln in own:  # a share of the discount within a cent of its exact share
+                amount = ln["unit_price"] * ln["quantity"]
+                exact = amount * order.discount / order.subtotal
+                assert 0 <= ln["discount"] <= amount and abs(ln["discount"] - exact) < CENT
             assert 0 <= order.amount_refunded <= order.amount_paid <= order.total
             assert order.amount_paid in (0, order.total)
             mine = [p for p in payments if p["order_id"] == order.pk]

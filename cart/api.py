@@ -10,7 +10,7 @@ from cart.cart import Cart, cart_for
 from cart.errors import InvalidCoupon
 from core.clients import client_address
 from core.openapi import doc, link
-from core.schemas import MAX_ID, Id, Money, quantity, text
+from core.schemas import MAX_ID, Country, Id, Money, quantity, text
 from core.throttle import coupon_failures_by_address
 
 router = Router(tags=["cart"])
@@ -89,10 +89,7 @@ class DestinationIn(BaseModel):
         json_schema_extra={"examples": [{"country": "DE", "shipping_method": 1}, {"country": "US"}]}
     )
 
-    country: Annotated[
-        text(2, min_length=2),
-        Field(json_schema_extra={"pattern": "^[A-Za-z]{2}$", "description": "ISO 3166 alpha-2"}),
-    ]
+    country: Country
     # Absent: the cheapest method delivering there (null is a 400, as everywhere).
     shipping_method: StrictId = None
 

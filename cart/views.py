@@ -32,12 +32,11 @@ def _back(request, target: str):
 
 @require_GET
 def detail(request):
-    cart = cart_for(request)
-    summary = services.read_cart(cart=cart, keep_id=False)
+    summary = services.read_cart(cart=cart_for(request), keep_id=False)
     context = {
         "summary": summary,
         "coupon_form": CouponForm(),
-        "destination_form": DestinationForm(initial={"country": summary.country or cart.country}),
+        "destination_form": DestinationForm(initial={"country": summary.country}),
         "max_quantity": Cart.MAX_QTY,
         "cart_count": summary.item_count,  # the badge, without reading the session's cart again
     }

@@ -11,10 +11,14 @@ def to_cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def parse_amount(value) -> Decimal:
-    """A positive amount with at most 2 decimals from a JSON number or decimal string.
+def parse_amount(
+    value, *, zero: bool = False, places: int = 2, maximum: Decimal = MAX_AMOUNT
+) -> Decimal:
+    """An amount (default: positive, at most 2 decimals, at most MAX_AMOUNT) from a JSON
+    number or decimal string; `zero` allows 0, `places` and `maximum` other bounds (a
+    percentage: 3 places, at most 100).
 
-    Raises ValueError for anything else (booleans, NaN, exponents, 3+ decimals, ≤ 0).
+    Raises ValueError for anything else (booleans, NaN, exponents, too many decimals, < 0).
     """
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         raise ValueError("must be a number or a decimal string")
@@ -29,10 +33,10 @@ def parse_amount(value) -> Decimal:
         raise ValueError("must be a plain decimal number like 19.99") from err
     if not amount.is_finite():
         raise ValueError("must be a finite number")
-    if amount.as_tuple().exponent < -2:
-        raise ValueError("must have at most 2 decimal places")
-    if amount <= 0:
-        raise ValueError("must be greater than zero")
-    if amount > MAX_AMOUNT:
+    if amount.as_tuple().exponent < -places:
+        raise ValueError(f"must have at most {places} decimal places")
+    if amount < 0 or (amount == 0 and not zero):
+        raise ValueError("must be 0 or more" if zero else "must be greater than zero")
+    if amount > maximum:
         raise ValueError("is too large")
-    return amount
+    return abs(amount)  # never -0

@@ -14,6 +14,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from core.countries import country_problem
 from core.money import MAX_AMOUNT, parse_amount
 from core.text import LINE_PATTERN, MULTILINE_PATTERN, has_control_chars
 from core.text import MESSAGE as CONTROL_MESSAGE
@@ -26,27 +27,70 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 
 
-def _amount(value):
-    try:
-        return parse_amount(value)
-    except ValueError as err:
-        raise PydanticCustomError(
-            "invalid_amount", "Amount {problem}.", {"problem": str(err)}
-        ) from err
+def _parsed(**bounds):
+    def parse(value):
+        try:
+            return parse_amount(value, **bounds)
+        except ValueError as err:
+            raise PydanticCustomError(
+                "invalid_amount", "Amount {problem}.", {"problem": str(err)}
+            ) from err
+
+    return parse
+
+
+def _amount_type(description: str, minimum: dict, pattern: str, maximum=MAX_AMOUNT, **bounds):
+    return Annotated[
+        Decimal,
+        BeforeValidator(_parsed(maximum=maximum, **bounds)),
+        WithJsonSchema(
+            {
+                "description": description,
+                "anyOf": [
+                    {"type": "number", **minimum, "maximum": float(maximum)},
+                    {"type": "string", "pattern": pattern},
+                ],
+            }
+        ),
+    ]
 
 
 # Requests: a positive amount, number or decimal string, at most 2 decimals.
-Amount = Annotated[
-    Decimal,
-    BeforeValidator(_amount),
+Amount = _amount_type(
+    'A positive amount with at most 2 decimals, e.g. 19.99 or "19.99".',
+    {"exclusiveMinimum": 0},
+    r"^[0-9]{1,8}(\.[0-9]{1,2})?$",
+)
+# Requests: a price or total that may be 0 (pickup in store, an order fully discounted).
+Price = _amount_type(
+    'An amount of 0 or more with at most 2 decimals, e.g. 4.90, 0 or "4.90".',
+    {"minimum": 0},
+    r"^[0-9]{1,8}(\.[0-9]{1,2})?$",
+    zero=True,
+)
+# Requests: a tax rate in percent.
+Percent = _amount_type(
+    'Percent, 0 to 100, at most 3 decimals, e.g. 19 or "7.25".',
+    {"minimum": 0},
+    r"^[0-9]{1,3}(\.[0-9]{1,3})?$",
+    maximum=Decimal(100),
+    zero=True,
+    places=3,
+)
+
+
+def _country(value: str) -> str:
+    if problem := country_problem(value):
+        raise ValueError(problem)
+    return value.upper()
+
+
+# Requests: an ISO 3166-1 alpha-2 country code, any case (stored in upper case).
+Country = Annotated[
+    StrictStr,
+    AfterValidator(_country),
     WithJsonSchema(
-        {
-            "description": 'A positive amount with at most 2 decimals, e.g. 19.99 or "19.99".',
-            "anyOf": [
-                {"type": "number", "exclusiveMinimum": 0, "maximum": float(MAX_AMOUNT)},
-                {"type": "string", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$"},
-            ],
-        }
+        {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2"}
     ),
 ]
 
@@ -124,4 +168,15 @@ def quantity(low: int, high: int):
     ]
 
 
-__all__ = ["Amount", "Id", "Money", "StrictInt", "multiline_text", "quantity", "text"]
+__all__ = [
+    "Amount",
+    "Country",
+    "Id",
+    "Money",
+    "Percent",
+    "Price",
+    "StrictInt",
+    "multiline_text",
+    "quantity",
+    "text",
+]

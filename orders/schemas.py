@@ -1,25 +1,15 @@
 """Order shapes of the JSON API: strict input and the contract's order body (payments reuse it)."""
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, ConfigDict, Field
 
-from core.countries import country_problem
-from core.money import MAX_AMOUNT, parse_amount
-from core.schemas import Id, Money, text
+from core.schemas import Country, Id, Money, Price, text
 from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, email_problem
 from orders.models import Order, Refund
-
-
-def _country(value: str) -> str:
-    if problem := country_problem(value):
-        raise ValueError(problem)
-    return value.upper()
 
 
 def _email(value: str) -> str:
@@ -28,43 +18,10 @@ def _email(value: str) -> str:
     return value.strip()
 
 
-Country = Annotated[
-    text(2, min_length=2),
-    AfterValidator(_country),
-    Field(json_schema_extra={"pattern": "^[A-Za-z]{2}$", "description": "ISO 3166 alpha-2"}),
-]
 Email = Annotated[
     text(EMAIL_MAX), AfterValidator(_email), Field(json_schema_extra={"format": "email"})
 ]
 
-
-def _total(value) -> Decimal:
-    """A total read as every request amount is (core.money.parse_amount), zero allowed."""
-    try:
-        return parse_amount(value)
-    except ValueError as err:
-        problem = str(err)
-    if problem == "must be greater than zero":  # a plain number parse_amount could read
-        if Decimal(str(value).strip()) == 0:
-            return Decimal("0.00")
-        problem = "must be 0 or more"
-    raise PydanticCustomError("invalid_amount", "Amount {problem}.", {"problem": problem})
-
-
-# A total the client showed: 0 or more, a JSON number or a decimal string, at most 2 decimals.
-Total = Annotated[
-    Decimal,
-    BeforeValidator(_total),
-    WithJsonSchema(
-        {
-            "description": 'The total the client showed, e.g. 35.92 or "35.92".',
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)},
-                {"type": "string", "pattern": r"^[0-9]{1,8}(\.[0-9]{1,2})?$"},
-            ],
-        }
-    ),
-]
 
 ADDRESS_EXAMPLE = {
     "name": "Ada Lovelace",
@@ -107,7 +64,7 @@ class CheckoutIn(Schema):
     # Absent: the cheapest method delivering to the address (docs/API.md, "Shipping and tax").
     shipping_method: Annotated[Id, Field(strict=True)] = None
     # The total the client showed; a different total today is a 409 quote_changed.
-    expected_total: Total = None
+    expected_total: Price = None
 
 
 class CancelIn(Schema):

@@ -57,7 +57,7 @@ def checkout(request):
         initial = {
             "token": new_form_token(),
             "email": "" if owner.is_guest else owner.user.email,
-            "country": summary.country or cart.country,
+            "country": summary.country,
         }
         return _checkout_page(request, CheckoutForm(initial=initial, guest=owner.is_guest), summary)
     form = CheckoutForm(request.POST, guest=owner.is_guest)

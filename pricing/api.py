@@ -4,26 +4,21 @@ Mounted under /staff, since GET /shipping-methods is the shopper's (the methods 
 the cart). Each endpoint needs the Django permission of the admin's same action.
 """
 
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from ninja import Router, Schema, Status
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
-    StrictStr,
-    WithJsonSchema,
 )
 
 from catalog.models import TaxClass
-from core.countries import country_problem
 from core.errors import NotFound, ShopError
 from core.openapi import doc, link
 from core.permissions import require_perm
-from core.schemas import Amount, Id, Money, text
+from core.schemas import Country, Id, Money, Percent, Price, text
 from pricing import services
 from pricing.models import ShippingMethod, TaxRate
 
@@ -33,59 +28,12 @@ MAX_BANDS = 50
 MAX_GRAMS = 2**31 - 1
 
 
-def _country(value: str) -> str:
-    problem = country_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value.upper()
-
-
-Country = Annotated[
-    StrictStr,
-    AfterValidator(_country),
-    WithJsonSchema(
-        {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1 alpha-2."}
-    ),
-]
-
-
-def _percent(value) -> Decimal:
-    """0 to 100 with at most 3 decimals, from a JSON number or a decimal string."""
-    if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-        raise ValueError("must be a number or a decimal string")
-    digits = str(value).strip()
-    if not digits or any(c not in "0123456789.-+" for c in digits):
-        raise ValueError("must be a plain decimal number like 7.25")
-    try:
-        rate = Decimal(digits)
-    except InvalidOperation:
-        raise ValueError("must be a plain decimal number like 7.25") from None
-    if rate.as_tuple().exponent < -3:
-        raise ValueError("must have at most 3 decimal places")
-    if not 0 <= rate <= 100:
-        raise ValueError("must be between 0 and 100")
-    return abs(rate)  # never -0
-
-
-Percent = Annotated[
-    Decimal,
-    BeforeValidator(_percent),
-    WithJsonSchema(
-        {
-            "description": "Percent, 0 to 100, at most 3 decimals, e.g. 19 or 7.25.",
-            "anyOf": [
-                {"type": "number", "minimum": 0, "maximum": 100},
-                {"type": "string", "pattern": r"^[0-9]{1,3}(\.[0-9]{1,3})?$"},
-            ],
-        }
-    ),
-]
 Countries = Annotated[list[Country], Field(max_length=300)]
 
 
 class ShippingBandIn(Schema):
     up_to_grams: int = Field(..., ge=1, le=MAX_GRAMS, strict=True)
-    price: Amount
+    price: Price
 
 
 def _distinct_bounds(bands: list[ShippingBandIn]) -> list[ShippingBandIn]:
@@ -141,8 +89,8 @@ class ShippingMethodIn(Schema):
     )
 
     name: text(100)
-    price: Amount
-    free_over: Amount | None = None  # null: never free
+    price: Price
+    free_over: Price | None = None  # null: never free
     all_countries: StrictBool = False
     countries: Countries = []
     tax_class: TaxClass = TaxClass.STANDARD
@@ -155,8 +103,8 @@ class ShippingMethodPatch(Schema):
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
 
     name: text(100) | None = None
-    price: Amount = None  # an explicit null is a 400 invalid_amount, like any bad amount
-    free_over: Amount | None = None  # null: never free
+    price: Price = None  # an explicit null is a 400 invalid_amount, like any bad amount
+    free_over: Price | None = None  # null: never free
     all_countries: StrictBool | None = None
     countries: Countries | None = None
     tax_class: TaxClass | None = None

@@ -37,7 +37,10 @@ if user is None:
     user.is_staff = True
     user.save()
     # The staff API checks Django permissions: those of a shop's staff member.
-    codenames = ["add_product", "change_product", "delete_product", "ship_order", "refund_order"]
+    codenames = ["add_product", "change_product", "delete_product", "ship_order", "refund_order",
+                 "view_shippingmethod", "add_shippingmethod", "change_shippingmethod",
+                 "delete_shippingmethod", "view_taxrate", "add_taxrate", "change_taxrate",
+                 "delete_taxrate"]
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
 print(issue_token(user))
 """

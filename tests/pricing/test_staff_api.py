@@ -230,7 +230,9 @@ def test_a_second_rate_for_a_country_and_class_is_409(staff_client):
 )
 def test_bad_tax_rates_are_400_naming_the_field(staff_client, body, field):
     response = staff_client.post(RATES, body)
-    assert error(response) == (400, "validation_error") and field in fields(response)
+    # A bad rate is read as every amount is (core.money.parse_amount): invalid_amount.
+    code = "invalid_amount" if field == "rate" and "rate" in body else "validation_error"
+    assert error(response) == (400, code) and field in fields(response)
     assert not TaxRate.objects.exists()
 
 
@@ -324,3 +326,11 @@ def test_bad_weight_or_tax_class_is_400_and_changes_nothing(staff_client, change
     assert error(response) == (400, "validation_error") and set(fields(response)) == set(change)
     product.refresh_from_db()
     assert (product.weight_grams, product.tax_class) == (100, "standard")
+
+
+def test_pickup_in_store_costs_nothing_and_a_rate_may_be_zero(staff_client):
+    created = staff_client.post(METHODS, {"name": "Pickup", "price": 0, "countries": ["us"]})
+    assert created.status_code == 201
+    assert (created.json()["price"], created.json()["countries"]) == (0.0, ["US"])
+    zero = staff_client.post(RATES, {"country": "US", "tax_class": "zero", "rate": "0"})
+    assert zero.status_code == 201 and TaxRate.objects.get().rate == 0

@@ -94,6 +94,8 @@ def checkout(
             return _replay(earlier, cart, owner, scope)
         raise
     owner.remember(order, scope)
+    # The next cart is estimated for where this order went (it follows a signed-in account).
+    cart.country, cart.method = order.ship_country.code, order.shipping_method_id
     start_over(cart=cart)
     return CheckoutResult(order, replayed=False)
 

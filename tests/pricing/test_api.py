@@ -682,3 +682,14 @@ def test_a_refund_may_cover_shipping_and_tax_and_never_more_than_was_paid(
     assert Order.objects.get(pk=order["id"]).amount_refunded == D("29.63")
     more = api_client.post(refund, {"amount": "0.01"})
     assert more.status_code == 409 and error(more)["code"] == "refund_exceeds_payment"
+
+
+def test_the_next_cart_is_estimated_for_where_the_last_order_went(
+    api_client, methods, rates, apple
+):
+    put_cart(api_client, {apple.pk: 1})
+    assert checkout(api_client, "DE").status_code == 201
+    api_client.post("/api/cart/items", {"product_id": apple.pk})
+    body = api_client.get("/api/cart").json()
+    assert (body["country"], body["shipping_method"]["name"]) == ("DE", "Standard")
+    assert body["tax"] is not None

@@ -252,6 +252,15 @@ def choose_destination(*, cart: Cart, country: str, method: int | None = None) -
     return shown(cart, summary)
 
 
+def chosen_method(cart: Cart, posted: int | None) -> int | None:
+    """The method a page's radio buttons chose: None (the cheapest) when the shopper left
+    the one preselected as the cheapest, so a new country gets its own cheapest."""
+    shown = cart.shown_quote() or {}
+    if cart.method is None and posted == shown.get("method"):
+        return None
+    return posted
+
+
 def shipping_choices(*, cart: Cart, country: str | None = None) -> list[ShippingOption]:
     """The methods delivering this cart to a country (default: the cart's), priced for it."""
     country = country or cart.country

@@ -13,6 +13,7 @@ from core.clients import client_address
 from core.countries import country_name
 from core.errors import ShopError
 from core.throttle import coupon_failures_by_address
+from pricing.errors import ShippingUnavailable
 
 REMOVED = "The product was removed from your cart."
 
@@ -131,8 +132,8 @@ def remove_coupon(request):
 def destination(request):
     """The country (and shipping method) to estimate shipping and tax for.
 
-    A new country gets its cheapest method; the method posted with it was one of the old
-    country's.
+    A new country keeps the method the shopper chose if it delivers there, else gets its
+    cheapest.
     """
     form = DestinationForm(request.POST)
     if not form.is_valid():
@@ -140,9 +141,15 @@ def destination(request):
         return redirect("cart:detail")
     cart = cart_for(request)
     country = form.cleaned_data["country"]
-    method = form.cleaned_data["shipping_method"] if country == cart.country else None
+    method = services.chosen_method(cart, form.cleaned_data["shipping_method"])
     try:
-        services.choose_destination(cart=cart, country=country, method=method)
+        try:
+            services.choose_destination(cart=cart, country=country, method=method)
+        except ShippingUnavailable:
+            if country == cart.country:
+                raise
+            # The methods on the page were the old country's: the cheapest of the new one.
+            services.choose_destination(cart=cart, country=country)
     except ShopError as err:
         messages.error(request, err.message)
     else:

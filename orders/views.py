@@ -70,20 +70,25 @@ def checkout(request):
     if country is None:  # no destination to show: the cart's own, and the form's errors
         return _checkout_page(request, form, cart_services.read_cart(cart=cart, keep_id=False))
     shown = cart.shown_quote() or {}
-    method = form.cleaned_data.get("shipping_method")
-    if country != shown.get("country"):
-        method = None  # the methods on the page were the old country's: the cheapest here
+    posted = form.cleaned_data.get("shipping_method")  # the radio checked, chosen or preselected
+    method = cart_services.chosen_method(cart, posted)
+    # The methods on the page were the old country's: one that does not deliver to the new
+    # country quietly gives way to the cheapest there.
+    new_country = country != shown.get("country")
     if "refresh" in request.POST:
-        summary = _show(cart, form, country, method)
+        summary = _show(cart, form, country, method, quiet=new_country)
         return _checkout_page(request, _unbound(form, request.POST, owner), summary)
-    if (country, method) != (shown.get("country"), shown.get("method")):
-        summary = _show(cart, form, country, method)
-        same = _charges_as_shown(shown, summary, method)
+    if (country, posted) != (shown.get("country"), shown.get("method")):
+        summary = _show(cart, form, country, method, quiet=new_country)
+        same = _charges_as_shown(shown, summary, posted)
         if not same:
+            where = (
+                f"for {country_name(country)}"
+                if new_country or summary.shipping_method is None
+                else f"with {summary.shipping_method.name}"
+            )
             messages.warning(
-                request,
-                f"Check the shipping and totals for {country_name(country)}, "
-                "then place your order.",
+                request, f"Check the shipping and totals {where}, then place your order."
             )
         if not same or form.errors:
             return _checkout_page(request, form, summary)
@@ -140,15 +145,16 @@ def _place(request, cart, owner, form, method):
     return response
 
 
-def _show(cart, form, country: str, method: int | None) -> CartSummary:
+def _show(cart, form, country: str, method: int | None, *, quiet: bool = False) -> CartSummary:
     """The cart priced for the destination about to be shown (recorded as shown).
 
-    A method that does not deliver there is an error on its field; the cheapest is shown.
+    A method that does not deliver there is an error on its field (unless `quiet`); the
+    cheapest is shown.
     """
     try:
         return cart_services.choose_destination(cart=cart, country=country, method=method)
     except ShippingUnavailable as err:
-        if "shipping_method" not in form.errors:
+        if not quiet and "shipping_method" not in form.errors:
             form.add_error("shipping_method", err.message)
         return cart_services.choose_destination(cart=cart, country=country, method=None)
 

@@ -68,8 +68,9 @@ ADDRESS = {
     "Street and number": "12 Analytical Row",
     "City": "London",
     "ZIP / postal code": "N1 9GU",
-    "Country code": "GB",
 }
+COUNTRY = "GB"  # the address's country, chosen by its 2-letter code from the "Country" list
+COUNTRY_NAMES = {"GB": "United Kingdom", "US": "United States of America", "DE": "Germany"}
 
 
 def cart_row(page: Page, name: str):
@@ -77,11 +78,22 @@ def cart_row(page: Page, name: str):
     return page.locator(".cart-table tbody tr").filter(has=page.get_by_role("link", name=name))
 
 
-def fill_address(page: Page, *, email: str | None = None) -> None:
+def fill_address(
+    page: Page, *, email: str | None = None, country: str = COUNTRY, refresh: bool = True
+) -> None:
+    """Fill the checkout's address (and email), choose the country and, with `refresh`, press
+    "Update shipping and totals" so that the next "Place order" places the order at the
+    figures shown for that destination."""
     for label, value in ADDRESS.items():
         page.get_by_label(label).fill(value)
+    page.get_by_label("Country", exact=True).select_option(country)
     if email is not None:
         page.get_by_label("Email", exact=True).fill(email)
+    if refresh:
+        page.get_by_role("button", name="Update shipping and totals").click()
+        expect(page.get_by_test_id("destination")).to_contain_text(
+            f"For delivery to {COUNTRY_NAMES[country]}."
+        )
 
 
 def pay_with_card(page: Page, number: str) -> None:

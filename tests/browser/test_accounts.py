@@ -105,7 +105,7 @@ def test_sign_up_keep_the_cart_across_sign_in_and_see_the_order_history(open_pag
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(number)
     expect(rows.first).to_contain_text("Paid")
-    expect(rows.first.locator(".num")).to_have_text("4.80 USD")
+    expect(rows.first.locator(".num")).to_have_text("10.68 USD")  # 4.80 + 4.90 + 0.98 (GB)
     if js:
         shot(page, "order-history")
     else:

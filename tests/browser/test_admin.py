@@ -35,7 +35,8 @@ def test_staff_edits_stock_ships_and_refunds(open_page):
     StaffFactory(email="staff@example.com", is_superuser=True)
     shopper, staff = open_page(), open_page()
     shipped = buy(shopper, "olive-oil", quantity=2, email="olive@example.com")
-    refunded = buy(shopper, "honey", quantity=2, email="olive@example.com")  # 2 × 6.75
+    # 2 × 6.75 + Standard 4.90 + its GB tax 0.98 (the food is in the reduced class: GB 0 %)
+    refunded = buy(shopper, "honey", quantity=2, email="olive@example.com")
     assert Product.objects.get(sku="olive-oil").stock == 28
 
     admin_sign_in(staff, "staff@example.com")
@@ -77,15 +78,15 @@ def test_staff_edits_stock_ships_and_refunds(open_page):
     select_order_and_run(staff, refunded, "Refund what remains (no restock)")
     expect(staff.locator(".messagelist")).to_contain_text("1 order(s) refunded.")
     order.refresh_from_db()
-    assert (order.status, order.amount_refunded) == (Order.Status.REFUNDED, Decimal("13.50"))
+    assert (order.status, order.amount_refunded) == (Order.Status.REFUNDED, Decimal("19.38"))
 
     # The shopper sees both on the order pages.
     shopper.goto(f"/orders/{shipped}/")
     expect(shopper.get_by_test_id("order-status")).to_have_text("Shipped")
     shopper.goto(f"/orders/{refunded}/")
     expect(shopper.get_by_test_id("order-status")).to_have_text("Refunded")
-    expect(shopper.get_by_test_id("amount-paid")).to_have_text("13.50 USD")
-    expect(shopper.get_by_test_id("amount-refunded")).to_have_text("13.50 USD")
+    expect(shopper.get_by_test_id("amount-paid")).to_have_text("19.38 USD")
+    expect(shopper.get_by_test_id("amount-refunded")).to_have_text("19.38 USD")
 
 
 def test_a_shopper_is_refused_the_admin(page):

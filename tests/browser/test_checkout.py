@@ -69,12 +69,13 @@ def test_guest_buys_two_products_with_a_coupon(open_page, js):
     expect(page.get_by_test_id("total")).to_have_text("16.65 USD")
 
     # Mistakes are explained next to the fields, and nothing is ordered yet.
+    expect(page.get_by_label("Country", exact=True)).to_have_value("")  # "Choose a country"
+    expect(page.get_by_test_id("choose-country")).to_be_visible()
     page.get_by_label("Street and number").fill("   ")
-    page.get_by_label("Country code").fill("XX")
     page.get_by_label("Email", exact=True).fill("not-an-email")
     page.get_by_role("button", name="Place order").click()
     expect(field(page, "Street and number").locator(".field-error")).to_be_visible()
-    expect(field(page, "Country code").locator(".field-error")).to_contain_text("country code")
+    expect(field(page, "Country").locator(".field-error")).to_contain_text("Choose a country.")
     expect(field(page, "Email").locator(".field-error")).to_contain_text("valid email")
     expect(field(page, "City").locator(".field-error")).to_be_visible()
     assert Order.objects.count() == 0
@@ -83,18 +84,46 @@ def test_guest_buys_two_products_with_a_coupon(open_page, js):
     else:
         assert_accessible(page)
 
-    fill_address(page, email="ada@example.com")
+    # The first "Place order" for a new destination only shows its shipping and totals
+    # (GB: Standard 4.90, the cheapest, taxed at 20 %; GB has no reduced rate for the food).
+    fill_address(page, email="ada@example.com", refresh=False)
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        "Check the shipping and totals for United Kingdom, then place your order."
+    )
+    assert Order.objects.count() == 0
+    expect(page.get_by_role("radio", name=re.compile(r"^Standard"))).to_be_checked()
+    expect(page.get_by_text("Shipping (Standard)")).to_be_visible()
+    expect(page.get_by_test_id("shipping")).to_have_text("4.90 USD")
+    expect(page.get_by_test_id("tax")).to_have_text("0.98 USD")
+    expect(page.get_by_test_id("total")).to_have_text("22.53 USD")  # 16.65 + 4.90 + 0.98
     page.get_by_role("button", name="Place order").click()
     expect(page).to_have_url(re.compile(r"/orders/[^/]+/thanks/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your order!")
     order = Order.objects.get()
     expect(page.get_by_test_id("order-number")).to_have_text(order.number)
     expect(page.get_by_text("We sent a confirmation to ada@example.com.")).to_be_visible()
-    expect(page.get_by_test_id("total")).to_have_text("16.65 USD")
-    assert (order.email, order.total, order.coupon_code) == (
+    expect(page.get_by_test_id("shipping")).to_have_text("4.90 USD")
+    expect(page.get_by_test_id("tax")).to_have_text("0.98 USD")
+    expect(page.get_by_test_id("total")).to_have_text("22.53 USD")
+    assert (
+        order.email,
+        order.subtotal,
+        order.discount,
+        order.shipping,
+        order.tax,
+        order.total,
+        order.coupon_code,
+        order.ship_country.code,
+    ) == (
         "ada@example.com",
-        Decimal("16.65"),
+        Decimal("18.50"),
+        Decimal("1.85"),
+        Decimal("4.90"),
+        Decimal("0.98"),
+        Decimal("22.53"),
         "SAVE10",
+        "GB",
     )
     assert Product.objects.get(sku="sourdough").stock == 25 - 2
     assert Product.objects.get(sku="coffee").stock == 35 - 1
@@ -110,21 +139,21 @@ def test_guest_buys_two_products_with_a_coupon(open_page, js):
     expect(page.locator("address")).to_contain_text("12 Analytical Row")
 
     page.go_back()
-    page.get_by_role("link", name="Pay 16.65 USD now").click()
+    page.get_by_role("link", name="Pay 22.53 USD now").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Pay for order {order.number}")
     if js:
         shot(page, "payment")
     pay_with_card(page, "4242 4242 4242 4242")
     expect(page).to_have_url(re.compile(rf"/orders/{order.number}/$"))
     expect(page.get_by_role("status")).to_contain_text(
-        "Thank you! We received your payment of 16.65 USD."
+        "Thank you! We received your payment of 22.53 USD."
     )
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {order.number}")
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
-    expect(page.get_by_test_id("amount-paid")).to_have_text("16.65 USD")
+    expect(page.get_by_test_id("amount-paid")).to_have_text("22.53 USD")
     expect(page.get_by_role("link", name="Pay now")).to_have_count(0)
     order.refresh_from_db()
-    assert (order.status, order.amount_paid) == (Order.Status.PAID, Decimal("16.65"))
+    assert (order.status, order.amount_paid) == (Order.Status.PAID, Decimal("22.53"))
     if js:
         shot(page, "order-paid")
     else:
@@ -158,4 +187,4 @@ def test_a_declined_card_says_so_and_the_order_stays_payable(page):
     page.get_by_role("link", name="Pay now").click()
     pay_with_card(page, "4242424242424242")
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
-    expect(page.get_by_test_id("amount-paid")).to_have_text("6.75 USD")
+    expect(page.get_by_test_id("amount-paid")).to_have_text("12.63 USD")  # 6.75 + 4.90 + 0.98

@@ -333,13 +333,39 @@ def test_a_method_not_serving_the_country_is_a_form_error(client, lamp, methods)
     assert checked_method(page) == "Standard"
 
 
-def test_a_method_switched_off_after_the_page_was_shown_is_a_form_error(client, lamp, methods):
+def test_a_preselected_method_switched_off_since_is_a_change_shown_before_paying(
+    client, lamp, methods
+):
     put_cart(client, {lamp.pk: 1}, country="US")
+    page = checkout_page(client)  # Standard preselected, as the cheapest
+    ShippingMethod.objects.filter(pk=methods["standard"].pk).update(active=False)
+    page = place(client, page).content.decode()
+    assert not Order.objects.exists() and 'data-testid="quote-changes"' in page
+    assert "Shipping method Standard → Express" in page
+    assert checked_method(page) == "Express"
+
+
+def test_a_chosen_method_switched_off_after_the_page_was_shown_is_a_form_error(
+    client, lamp, methods
+):
+    put_cart(client, {lamp.pk: 1}, country="US", method=methods["standard"].pk)
     page = checkout_page(client)
     ShippingMethod.objects.filter(pk=methods["standard"].pk).update(active=False)
     page = place(client, page).content.decode()
     assert not Order.objects.exists() and 'id="id_shipping_method_error"' in page
     assert checked_method(page) == "Express"
+
+
+def test_a_method_chosen_in_one_country_stays_in_another_that_it_serves(client, lamp, methods):
+    put_cart(client, {lamp.pk: 1}, country="GB")
+    page = checkout_page(client)
+    express = methods["express"].pk
+    page = place(client, page, shipping_method=express, refresh="1").content.decode()
+    assert checked_method(page) == "Express"
+    page = place(client, page, country="US", refresh="1").content.decode()
+    assert checked_method(page) == "Express" and figure(page, "shipping") == "9.90 USD"
+    page = place(client, page, country="DE", refresh="1").content.decode()
+    assert checked_method(page) == "Courier"  # Express does not deliver to Germany
 
 
 def test_a_country_no_method_serves_is_a_form_error(client, lamp):

@@ -41,6 +41,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # Bumped to revoke every token and session of the user (logout everywhere, new password).
     auth_generation = models.PositiveIntegerField(default=0)
+    # Set when the owner opened the link sent to `email` (accounts/verification.py); an
+    # unverified account can shop, and its address claims no guest orders until then.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -53,6 +56,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_full_name(self):
         return self.name or self.email

@@ -271,3 +271,40 @@ class GatewayCharge(models.Model):
 
     def __str__(self):
         return f"{self.charge_id} {self.amount}"
+
+
+class SavedAddress(models.Model):
+    """An address in a signed-in shopper's address book; at most one is their default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_addresses"
+    )
+    name = models.CharField(max_length=100, blank=True)
+    street = models.CharField(max_length=200)
+    city = models.CharField(max_length=100)
+    zip = models.CharField(max_length=20)
+    country = CountryField()
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "created_at", "id"]
+        verbose_name_plural = "saved addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(is_default=True), name="one_default_address"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.street}, {self.zip} {self.city}, {self.country.code}"
+
+    def as_dict(self) -> dict:
+        """The fields of a shipping address (orders.address.Address takes them)."""
+        return {
+            "name": self.name,
+            "street": self.street,
+            "city": self.city,
+            "zip": self.zip,
+            "country": self.country.code,
+        }

@@ -23,6 +23,9 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 CURRENCY = env.str("CURRENCY", default="USD")
+# Where the shop is served, for links in emails (verification, password reset): never taken
+# from a request's Host header, which a client chooses.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # True: catalog prices include tax (EU/UK: the tax inside is shown); False: tax is added
 # at checkout once the address is known (US). docs/PRICING.md.
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)

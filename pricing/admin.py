@@ -8,6 +8,7 @@ from django.contrib import admin
 from django_countries.filters import CountryFilter
 
 from pricing.models import ShippingBand, ShippingMethod, TaxRate
+from pricing.services import METHOD_FIELDS
 
 
 class ShippingBandInline(admin.TabularInline):
@@ -39,16 +40,7 @@ class ShippingMethodAdmin(admin.ModelAdmin):
     list_display = ["name", "price", "free_over", "zone", "tax_class", "active", "position"]
     list_filter = ["active", "all_countries", "tax_class"]
     search_fields = ["name"]
-    fields = [
-        "name",
-        "price",
-        "free_over",
-        "all_countries",
-        "countries",
-        "tax_class",
-        "active",
-        "position",
-    ]
+    fields = list(METHOD_FIELDS)  # the same fields as the staff API edits
     inlines = [ShippingBandInline]
 
     @admin.display(description="Zone")

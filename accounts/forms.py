@@ -99,3 +99,20 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
         old_password = super().clean_old_password()  # ValidationError if wrong: it counts
         throttle.release(reserved)
         return old_password
+
+
+class EmailChangeForm(forms.Form):
+    """A new email address and the current password; accounts.services checks the rest."""
+
+    email = forms.EmailField(
+        label="New email address",
+        max_length=254,
+        validators=[validate_line],
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    password = forms.CharField(
+        label="Current password",
+        max_length=1024,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )

@@ -1,45 +1,117 @@
-"""Account writes: register, sign in (with the cart merge), sign out, change password."""
+"""Account writes: register, sign in (with the cart merge), sign out, passwords, email."""
 
 from django.contrib import auth
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from accounts.errors import InvalidCredentials
+from accounts import throttle, verification
+from accounts.errors import AlreadyVerified, InvalidCredentials, WrongPassword
+from accounts.guest_orders import join_guest_orders
 from accounts.models import User
 from cart.cart import Cart
 from cart.services import carry_into_account
 from core.errors import ShopError
-
-TAKEN = "An account with this email address already exists."
+from core.throttle import account_emails, account_emails_by_address
 
 
 def _invalid(fields: dict) -> ShopError:
     return ShopError("Some fields are invalid.", code="validation_error", fields=fields)
 
 
-def register(*, email: str, password: str) -> User:
-    """Create a shopper account. Raises ShopError (400, field errors) if invalid or taken."""
-    email = User.objects.normalize_email(email.strip()).lower()
-    fields = {}
+def _normalized_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+def _email_problems(email: str) -> list[str]:
     try:
         validate_email(email)
     except ValidationError as err:
-        fields["email"] = list(err.messages)
-    if "email" not in fields and User.objects.filter(email__iexact=email).exists():
-        fields["email"] = [TAKEN]
+        return list(err.messages)
+    return []
+
+
+def register(*, email: str, password: str) -> str:
+    """Sign up an address; returns it normalized. Raises ShopError (400) if invalid.
+
+    The outcome reads the same whether or not the address is taken, so that sign-up tells
+    no one who has an account: a new address gets an unverified account and a link to
+    verify it; the owner of a taken one gets an email saying someone tried, and nothing is
+    created. The input is validated before the address is looked up.
+    """
+    email = _normalized_email(email)
+    fields = {}
+    if problems := _email_problems(email):
+        fields["email"] = problems
     try:
         validate_password(password, user=User(email=email))
     except ValidationError as err:
         fields["password"] = list(err.messages)
     if fields:
         raise _invalid(fields)
-    try:
-        return User.objects.create_user(email=email, password=password)
-    except IntegrityError:  # registered concurrently
-        raise _invalid({"email": [TAKEN]}) from None
+    with transaction.atomic():
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(email=email, password=password)
+            except IntegrityError:  # registered concurrently
+                owner = User.objects.filter(email__iexact=email).first()
+            else:
+                verification.send_verification(user)
+                return email
+        make_password(password)  # as long as creating the account takes: timing tells nothing
+        if owner is not None:
+            verification.send(
+                owner.email, "Someone tried to sign up with your address", "account_exists"
+            )
+    return email
+
+
+def resend_verification(*, user: User, client: str | None) -> None:
+    """Send the user a new verification link.
+
+    Raises AlreadyVerified (409), or Throttled (429) past ACCOUNT_EMAIL_LIMIT an hour for
+    the account or REGISTER_LIMIT_PER_ADDRESS for the client address.
+    """
+    if user.email_verified:
+        raise AlreadyVerified()
+    account_emails.hit(user.pk)
+    account_emails_by_address.hit(client)
+    verification.send_verification(user)
+
+
+def request_email_change(*, user: User, email: str, password: str, client: str | None) -> str:
+    """Send a link to a new address that moves the account there once opened; returns it.
+
+    Nothing changes until then. If another account has the address, its owner is told
+    instead, and the answer reads the same. Raises ShopError (400) for an invalid or
+    unchanged address, WrongPassword (400; it counts as a failed sign-in), or Throttled
+    (429: failed sign-ins, or emails asked for as in resend_verification()).
+    """
+    email = _normalized_email(email)
+    if problems := _email_problems(email):
+        raise _invalid({"email": problems})
+    if email == user.email:
+        raise _invalid({"email": ["This is already your email address."]})
+    reserved = throttle.reserve(user.email, client)
+    if not user.check_password(password):
+        raise WrongPassword(fields={"password": [WrongPassword.message]})
+    throttle.release(reserved)
+    account_emails.hit(user.pk)
+    account_emails_by_address.hit(client)
+    with transaction.atomic():
+        owner = User.objects.filter(email__iexact=email).first()
+        if owner is None:
+            verification.send_change_link(user, new=email)
+        else:
+            verification.send(
+                owner.email, "Someone tried to move an account to your address", "change_taken"
+            )
+    return email
 
 
 def authenticate(request, *, email: str, password: str) -> User:
@@ -51,13 +123,15 @@ def authenticate(request, *, email: str, password: str) -> User:
 
 
 def log_in(request, user: User) -> None:
-    """Sign the session in under a new key and merge its anonymous cart into the account's."""
+    """Sign the session in under a new key, merge its anonymous cart into the account's and
+    join the guest orders of a verified address."""
     was_anonymous = not request.user.is_authenticated
     has_cart = was_anonymous and Cart.KEY in request.session
     anonymous_cart = Cart(request.session).as_dict() if has_cart else None
     auth.login(request, user)  # cycles the session key (no fixation), keeps the session's data
     if anonymous_cart is not None:
         carry_into_account(cart=Cart(request.session, user), anonymous=anonymous_cart)
+    join_guest_orders(user=user)  # guest orders placed since (a no-op until verified)
 
 
 def revoke_sessions(*, user_ids: list[int]) -> int:

@@ -1,4 +1,5 @@
-"""Failed sign-in counters in Django's cache, per account and per client address.
+"""Failed sign-in counters in Django's cache, per account and per client address (and, at
+the end, the password reset requests' rate limits).
 
 Each counter counts failures in a window that starts at its first failure and lasts
 LOGIN_THROTTLE_WINDOW seconds. An attempt reserves its place first (an atomic increment,
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core.errors import Throttled
+from core.throttle import FailureThrottle
 
 PREFIX = "login-failures"
 MESSAGE = "Too many failed sign-ins. Wait a few minutes and try again."
@@ -67,3 +69,19 @@ def release(keys: list[str]) -> None:
     for key in keys:
         with contextlib.suppress(ValueError):  # the window ended meanwhile
             cache.decr(key)
+
+
+# Password reset requests: a plain rate limit (every request counts, whatever it finds), per
+# email address (no inbox is flooded) and per client address (no address book is probed).
+reset_requests_by_email = FailureThrottle(
+    "password-reset-email", "PASSWORD_RESET_LIMIT_PER_EMAIL", "PASSWORD_RESET_WINDOW"
+)
+reset_requests_by_address = FailureThrottle(
+    "password-reset-address", "PASSWORD_RESET_LIMIT_PER_ADDRESS", "PASSWORD_RESET_WINDOW"
+)
+
+
+def count_reset_request(email: str, address: str | None) -> None:
+    """Count one password reset request. Raises Throttled (429) past either limit."""
+    reset_requests_by_address.hit(address)
+    reset_requests_by_email.hit(email.strip().lower())

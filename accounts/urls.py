@@ -9,4 +9,7 @@ urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
     path("logout/", views.sign_out, name="logout"),
     path("password/", views.password_change, name="password_change"),
+    path("email/", views.email_change, name="email_change"),
+    path("verify/resend/", views.verify_resend, name="verify_resend"),
+    path("verify/<str:token>/", views.verify, name="verify"),
 ]

@@ -1,4 +1,5 @@
-"""Storefront account pages: sign up, sign in, sign out, password change, the account page."""
+"""Storefront account pages: sign up, sign in, sign out, password and email changes, email
+verification, the account page."""
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -9,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from accounts import services
-from accounts.forms import PasswordChangeForm, SignInForm, SignUpForm
+from accounts import services, verification
+from accounts.forms import EmailChangeForm, PasswordChangeForm, SignInForm, SignUpForm
 from core.clients import client_address
 from core.errors import ShopError, Throttled
 from core.throttle import registrations_by_address
@@ -68,7 +69,7 @@ def sign_up(request):
             form.add_error(None, f"Too many sign-ups from your network. Try again {_wait(err)}.")
             return _throttled(render(request, "accounts/signup.html", {"form": form}), err)
         try:
-            user = services.register(
+            email = services.register(
                 email=form.cleaned_data["email"], password=form.cleaned_data["password1"]
             )
         except ShopError as err:
@@ -76,9 +77,8 @@ def sign_up(request):
                 for problem in problems:
                     form.add_error("password1" if field == "password" else field, problem)
         else:
-            services.log_in(request, user)
-            messages.success(request, "Welcome! Your account is ready.")
-            return redirect(_next_url(request))
+            # The same page whether or not the address had an account (no enumeration).
+            return render(request, "accounts/signup_done.html", {"email": email})
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -115,6 +115,69 @@ def password_change(request):
         messages.success(request, "Password changed. Your other devices are signed out.")
         return redirect("accounts:account")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@sensitive_post_parameters("password")
+@login_required
+def email_change(request):
+    form = EmailChangeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            email = services.request_email_change(
+                user=request.user,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                client=client_address(request),
+            )
+        except Throttled as err:
+            form.add_error(None, f"{err.message} Try again {_wait(err)}.")
+            response = render(request, "accounts/email_change.html", {"form": form})
+            return _throttled(response, err)
+        except ShopError as err:
+            for field, problems in (err.fields or {"email": [err.message]}).items():
+                for problem in problems:
+                    form.add_error(field, problem)
+        else:
+            messages.success(
+                request,
+                f"We sent a link to {email}. Your address changes when you open it; "
+                f"until then, sign in with {request.user.email}.",
+            )
+            return redirect("accounts:account")
+    return render(request, "accounts/email_change.html", {"form": form})
+
+
+@never_cache
+def verify(request, token: str):
+    """GET shows a button, POST verifies: mail scanners that prefetch links verify nothing."""
+    try:
+        link = verification.read_token(token)
+        if request.method == "POST":
+            user = verification.confirm_email(token=token)
+    except ShopError as err:
+        response = render(request, "accounts/verify.html", {"error": err.message})
+        response.status_code = err.status
+        return response
+    if request.method != "POST":
+        return render(request, "accounts/verify.html", {"link": link})
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        return redirect("accounts:account")
+    return redirect(settings.LOGIN_URL)
+
+
+@require_POST
+@login_required
+def verify_resend(request):
+    try:
+        services.resend_verification(user=request.user, client=client_address(request))
+    except Throttled as err:
+        messages.error(request, f"We sent several links already. Try again {_wait(err)}.")
+    except ShopError as err:
+        messages.info(request, err.message)
+    else:
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    return redirect(_next_url(request))
 
 
 def admin_login(request, **kwargs):

@@ -80,13 +80,18 @@ def _commit(
     return shown(cart, summary)
 
 
-def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
+def read_cart(
+    *, cart: Cart, keep_id: bool = True, fallback_country: str | None = None
+) -> CartSummary:
     """The priced cart; stale lines and coupons leave it with a notice.
 
     keep_id: store a new cart now, so that the next read shows the same `cart_id`
     (pages that do not show the id pass False and create no session).
+    fallback_country: the estimate's country while the cart has none of its own (a
+    signed-in shopper's default address's); the cart's own choice wins once made.
     """
-    summary = summarize(cart, cart_products(cart))
+    destination = (fallback_country, None) if fallback_country and not cart.country else None
+    summary = summarize(cart, cart_products(cart), destination=destination)
     if summary.dropped or summary.coupon_dropped or (keep_id and not cart.is_stored()):
         _settle(cart, summary)
         save(cart)

@@ -130,3 +130,9 @@ checkouts_by_address = FailureThrottle(
 registrations_by_address = FailureThrottle(
     "register-address", "REGISTER_LIMIT_PER_ADDRESS", "REGISTER_WINDOW"
 )
+# Emails sent on an account's request (a new verification link, an email change): per
+# account, and per client address with the registrations' limit (each sends an email).
+account_emails = FailureThrottle("account-email", "ACCOUNT_EMAIL_LIMIT", "ACCOUNT_EMAIL_WINDOW")
+account_emails_by_address = FailureThrottle(
+    "account-email-address", "REGISTER_LIMIT_PER_ADDRESS", "REGISTER_WINDOW"
+)

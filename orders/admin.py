@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from core.errors import ShopError
-from orders.models import Order, OrderEvent, OrderLine
+from orders.models import Order, OrderEvent, OrderLine, SavedAddress
 from orders.payments.admin import (
     PaymentAdminMixin,
     PaymentInline,
@@ -138,3 +138,25 @@ class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
         # Write only the address fields the form changed: the row read for the form may be
         # stale (paid or shipped meanwhile), and saving it whole would undo that.
         obj.save(update_fields=[*form.changed_data, "updated_at"] if change else None)
+
+
+@admin.register(SavedAddress)
+class SavedAddressAdmin(admin.ModelAdmin):
+    """Shoppers' address books, to read; shoppers change them (the one default, the limit)."""
+
+    list_display = ["user", "name", "street", "zip", "city", "country", "is_default", "created_at"]
+    list_filter = ["is_default", "country"]
+    search_fields = ["user__email", "name", "street", "city", "zip"]
+    list_select_related = ["user"]
+    ordering = ["user", "-is_default", "created_at", "id"]
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # view only: the services keep one default per book
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a shopper deletes their addresses, or their account with them

@@ -1,16 +1,18 @@
 """Orders endpoints of the JSON API (mounted under /api by shop/api.py)."""
 
+from contextlib import suppress
+
 from django.http import HttpResponse
 from ninja import Router, Status
 
 from cart.cart import cart_for
 from core.clients import client_address
-from core.errors import Forbidden
+from core.errors import Forbidden, ShopError
 from core.openapi import RESPONSES, doc, link
 from core.permissions import require_perm
 from core.schemas import Id
 from core.throttle import checkouts_by_address
-from orders import selectors
+from orders import address_book, selectors
 from orders.address import Address
 from orders.expiry import expire_if_due, expire_stale
 from orders.idempotency import idempotency_key
@@ -87,7 +89,7 @@ INSUFFICIENT_STOCK = {
     ],
 }
 CHECKOUT_DOC = doc(
-    errors=(409, 422, 429),
+    errors=(404, 409, 422, 429),
     idempotent=True,
     headers={201: REPLAYED},
     links={
@@ -110,15 +112,22 @@ def checkout(request, response: HttpResponse, body: CheckoutIn):
     are compared with the ones last shown for the cart and with `expected_total`: a
     difference is 409 `quote_changed` (nothing placed), and placing again accepts them.
 
+    The address is `shipping_address`, or `address_id`: one of the caller's address book
+    (404 `address_not_found` otherwise). `save_address: true` also keeps `shipping_address`
+    in the book (signed-in only; 409 `address_book_full` before anything is placed).
+
     Checkouts are limited per client address (CHECKOUT_LIMIT_PER_ADDRESS an hour): a guest's
     new session is free, and each order holds stock until it expires.
     """
     checkouts_by_address.hit(client_address(request))
     owner = Owner.of(request)
+    address = _shipping_address(owner, body)
+    if body.save_address:
+        address_book.check_room(user=owner.user, address=address)
     result = place_order(
         cart=cart_for(request),
         owner=owner,
-        address=Address(**body.shipping_address.model_dump()),
+        address=address,
         email=body.email,
         idempotency_key=idempotency_key(request),
         shipping_method=body.shipping_method,
@@ -126,7 +135,38 @@ def checkout(request, response: HttpResponse, body: CheckoutIn):
     )
     if result.replayed:
         response["Idempotent-Replayed"] = "true"
+    elif body.save_address:
+        # The book may have filled up since check_room (a concurrent request): the order stands.
+        with suppress(address_book.AddressBookFull):
+            address_book.remember_address(user=owner.user, address=address)
     return Status(201, selectors.with_related(result.order))  # a new order has them attached
+
+
+NO_BOOK = "only a signed-in shopper has an address book"
+
+
+def _shipping_address(owner: Owner, body: CheckoutIn) -> Address:
+    """The order's address: typed, or from the caller's address book (400, 404 otherwise)."""
+    if (body.shipping_address is None) == (body.address_id is None):
+        message = "give either shipping_address or address_id"
+        raise ShopError(
+            "Give either shipping_address or address_id.",
+            code="validation_error",
+            fields={"shipping_address": [message], "address_id": [message]},
+        )
+    problems = {}
+    if body.address_id is not None and owner.is_guest:
+        problems["address_id"] = [NO_BOOK]
+    if body.save_address and owner.is_guest:
+        problems["save_address"] = [NO_BOOK]
+    elif body.save_address and body.address_id is not None:
+        problems["save_address"] = ["only with shipping_address (this one is saved already)"]
+    if problems:
+        raise ShopError("Some fields are invalid.", code="validation_error", fields=problems)
+    if body.address_id is not None:
+        saved = address_book.address_of(owner.user, body.address_id)
+        return address_book.address_for_checkout(saved)
+    return Address(**body.shipping_address.model_dump())
 
 
 @router.get("/orders", response=list[OrderOut])

@@ -26,7 +26,11 @@ def new_form_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class CheckoutForm(forms.Form):
+class AddressForm(forms.Form):
+    """A shipping address, checked as checkout checks it (`self.address` once valid)."""
+
+    ADDRESS_FIELDS = ("name", "street", "city", "zip", "country")
+
     name = forms.CharField(label="Full name", max_length=LIMITS["name"], required=False)
     street = forms.CharField(label="Street and number", max_length=LIMITS["street"])
     city = forms.CharField(label="City", max_length=LIMITS["city"])
@@ -34,33 +38,11 @@ class CheckoutForm(forms.Form):
     country = forms.ChoiceField(
         label="Country", choices=country_choices, error_messages={"required": "Choose a country."}
     )
-    email = forms.CharField(
-        label="Email",
-        max_length=EMAIL_MAX,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
-    # Radio buttons drawn by the template from the methods serving the country shown.
-    shipping_method = forms.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, widget=forms.HiddenInput
-    )
-    token = forms.CharField(
-        widget=forms.HiddenInput,
-        validators=[RegexValidator(TOKEN_PATTERN)],
-        error_messages={"required": "The form expired; please submit it again."},
-    )
 
-    def __init__(self, *args, guest: bool = True, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not guest:
-            del self.fields["email"]  # a signed-in customer's orders use the account email
-        for name in ("name", "street", "city", "zip", "country"):
+        for name in self.ADDRESS_FIELDS:
             self.fields[name].widget.attrs["autocomplete"] = _AUTOCOMPLETE[name]
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip()
-        if problem := email_problem(email):
-            raise forms.ValidationError(f"Email {problem}.")
-        return email
 
     def _checked(self, name: str) -> str:
         value = self.cleaned_data[name].strip()
@@ -90,13 +72,119 @@ class CheckoutForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if not any(name in self.errors for name in self.ADDRESS_FIELDS):
+            self.address = Address.clean(**{name: data[name] for name in self.ADDRESS_FIELDS})
+        return data
+
+
+class SavedAddressForm(AddressForm):
+    """An address of the address book (add or edit)."""
+
+    is_default = forms.BooleanField(label="Make this my default address", required=False)
+
+
+NEW_ADDRESS = "new"
+
+
+class CheckoutForm(AddressForm):
+    """The checkout: a saved address or a new one (optionally saved), email, method, token.
+
+    `addresses`: a signed-in shopper's address book; when it has any, `saved_address`
+    offers them (the default preselected) or "a new address" typed in the address fields,
+    which are only checked for a new address. Once valid, `self.address` is the order's
+    shipping address and `cleaned_data["country"]` its country.
+    """
+
+    saved_address = forms.ChoiceField(
+        label="Ship to", widget=forms.RadioSelect, required=False, choices=()
+    )
+    save_address = forms.BooleanField(label="Save this address to my address book", required=False)
+    email = forms.CharField(
+        label="Email",
+        max_length=EMAIL_MAX,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    # Radio buttons drawn by the template from the methods serving the country shown.
+    shipping_method = forms.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, widget=forms.HiddenInput
+    )
+    token = forms.CharField(
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(TOKEN_PATTERN)],
+        error_messages={"required": "The form expired; please submit it again."},
+    )
+
+    def __init__(self, *args, guest: bool = True, addresses=(), book_full: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.addresses, self.book_full = list(addresses), book_full
+        self.saved = {str(a.pk): a for a in self.addresses}
+        if guest:
+            del self.fields["save_address"]  # only a signed-in shopper has an address book
+        else:
+            del self.fields["email"]  # a signed-in customer's orders use the account email
+            if book_full:
+                del self.fields["save_address"]
+        if self.saved:
+            field = self.fields["saved_address"]
+            field.choices = [(pk, _one_line(a)) for pk, a in self.saved.items()]
+            field.choices += [(NEW_ADDRESS, "A new address")]
+            default = next((pk for pk, a in self.saved.items() if a.is_default), NEW_ADDRESS)
+            field.initial = self.initial.get("saved_address") or default
+        else:
+            del self.fields["saved_address"]
+
+    @property
+    def chosen(self):
+        """The saved address posted (a SavedAddress), or None for a new address."""
+        if "saved_address" not in self.fields:
+            return None
+        return self.saved.get(self.data.get(self.add_prefix("saved_address"), ""))
+
+    def full_clean(self):
+        # A saved address chosen: the new-address fields are neither required nor checked.
+        chosen = self.is_bound and self.chosen is not None
+        required = {name: self.fields[name].required for name in self.ADDRESS_FIELDS}
+        if chosen:
+            for name in self.ADDRESS_FIELDS:
+                self.fields[name].required = False
+        try:
+            super().full_clean()
+        finally:
+            for name, value in required.items():
+                self.fields[name].required = value
+
+    def _checked(self, name: str) -> str:
+        if self.chosen is not None:
+            return self.cleaned_data[name]
+        return super()._checked(name)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if problem := email_problem(email):
+            raise forms.ValidationError(f"Email {problem}.")
+        return email
+
+    def clean(self):
+        chosen = self.chosen
+        if chosen is None:
+            data = super().clean()
+        else:
+            data = forms.Form.clean(self)
+            for name in self.ADDRESS_FIELDS:  # typed but not used: never an error
+                self.errors.pop(name, None)
+            self.address = Address.clean(**chosen.as_dict())
+            data["country"] = self.address.country
+            data["save_address"] = False
         if "token" in self.errors:
             self.errors.pop("token")
             raise forms.ValidationError("The form expired; please submit it again.")
-        if not self.errors:
-            fields = ("name", "street", "city", "zip", "country")
-            self.address = Address.clean(**{name: data[name] for name in fields})
         return data
+
+
+def _one_line(saved) -> str:
+    parts = [saved.name, saved.street, f"{saved.zip} {saved.city}", saved.country.name]
+    text = ", ".join(part for part in parts if part)
+    return f"{text} (default)" if saved.is_default else text
 
 
 _AUTOCOMPLETE = {

@@ -5,11 +5,11 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, StrictBool
 
 from core.schemas import Country, Id, Money, Price, text
 from orders.address import EMAIL_MAX, LIMITS, REASON_MAX, email_problem
-from orders.models import Order, Refund
+from orders.models import Order, Refund, SavedAddress
 
 
 def _email(value: str) -> str:
@@ -42,6 +42,44 @@ class AddressIn(Schema):
     country: Country
 
 
+class SavedAddressIn(AddressIn):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [ADDRESS_EXAMPLE, {**ADDRESS_EXAMPLE, "is_default": True}]}
+    )
+
+    # The first address of a book becomes the default whatever this says.
+    is_default: StrictBool = False
+
+
+class SavedAddressPatch(Schema):
+    """Only the fields sent change; an explicit null is a 400 (the defaults mean "absent")."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"street": "2 Main Street"}, {"is_default": True}]}
+    )
+
+    name: text(LIMITS["name"], min_length=0) = None
+    street: text(LIMITS["street"]) = None
+    city: text(LIMITS["city"]) = None
+    zip: text(LIMITS["zip"]) = None
+    country: Country = None
+    is_default: StrictBool = None
+
+
+class SavedAddressOut(Schema):
+    id: int
+    name: str
+    street: str
+    city: str
+    zip: str
+    country: str
+    is_default: bool
+
+    @staticmethod
+    def resolve_country(saved: SavedAddress) -> str:
+        return saved.country.code
+
+
 class CheckoutIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
@@ -53,11 +91,17 @@ class CheckoutIn(Schema):
                     "shipping_method": 1,
                     "expected_total": "11.70",
                 },
+                {"address_id": 1},
+                {"shipping_address": ADDRESS_EXAMPLE, "save_address": True},
             ]
         }
     )
 
-    shipping_address: AddressIn
+    # Exactly one of the two: an address typed here, or one of the caller's address book.
+    shipping_address: AddressIn = None
+    address_id: Annotated[Id, Field(strict=True)] = None
+    # Signed-in only: also keep shipping_address in the caller's address book.
+    save_address: StrictBool = False
     # Required for guests (checked by the service); a signed-in customer's account email wins.
     # The default is None so that "absent" is allowed while an explicit null is a 400.
     email: Email = None

@@ -15,7 +15,8 @@ from core.clients import client_address
 from core.countries import country_name
 from core.errors import ShopError, Throttled
 from core.throttle import checkouts_by_address
-from orders import selectors
+from orders import address_book, selectors
+from orders.address_book import ADDRESS_BOOK_MAX, AddressBookFull
 from orders.errors import IdempotencyKeyReused, OrderNotFound, QuoteChanged
 from orders.expiry import expire_if_due, expire_stale
 from orders.forms import CancelForm, CheckoutForm, new_form_token
@@ -49,8 +50,11 @@ def checkout(request):
     """
     cart = cart_for(request)
     owner = Owner.of(request)
+    book = [] if owner.is_guest else address_book.addresses_of(owner.user)
+    fallback = _default_country(cart, book)
     if request.method == "GET":
-        summary = cart_services.read_cart(cart=cart, keep_id=False)  # records what is shown
+        # Records what is shown; the default address's country while the cart has none.
+        summary = cart_services.read_cart(cart=cart, keep_id=False, fallback_country=fallback)
         if not summary.lines:
             messages.info(request, "Your cart is empty.")
             return redirect("cart:detail")
@@ -59,8 +63,8 @@ def checkout(request):
             "email": "" if owner.is_guest else owner.user.email,
             "country": summary.country,
         }
-        return _checkout_page(request, CheckoutForm(initial=initial, guest=owner.is_guest), summary)
-    form = CheckoutForm(request.POST, guest=owner.is_guest)
+        return _checkout_page(request, _form(owner, book, initial=initial), summary)
+    form = _form(owner, book, request.POST)
     valid = form.is_valid()
     if not cart.items:
         if valid and "refresh" not in request.POST:
@@ -68,7 +72,8 @@ def checkout(request):
         return redirect("cart:detail")
     country = form.cleaned_data.get("country")
     if country is None:  # no destination to show: the cart's own, and the form's errors
-        return _checkout_page(request, form, cart_services.read_cart(cart=cart, keep_id=False))
+        summary = cart_services.read_cart(cart=cart, keep_id=False, fallback_country=fallback)
+        return _checkout_page(request, form, summary)
     shown = cart.shown_quote() or {}
     posted = form.cleaned_data.get("shipping_method")  # the radio checked, chosen or preselected
     method = cart_services.chosen_method(cart, posted)
@@ -98,6 +103,33 @@ def checkout(request):
     return _place(request, cart, owner, form, method)
 
 
+def _form(owner: Owner, book: list, data=None, *, initial=None) -> CheckoutForm:
+    """The checkout form: a signed-in shopper's saved addresses offered, if any."""
+    full = len(book) >= ADDRESS_BOOK_MAX
+    return CheckoutForm(data, initial=initial, guest=owner.is_guest, addresses=book, book_full=full)
+
+
+def _default_country(cart, book: list) -> str | None:
+    """The default address's country, remembered for the cart page's estimate too."""
+    default = address_book.default_of(book)
+    country = default.country.code if default else None
+    if cart.user is not None:
+        cart.suggest_country(country)
+    return country
+
+
+def _save_to_book(request, owner: Owner, form: CheckoutForm) -> None:
+    """After the order: the typed address into the address book, if the shopper asked."""
+    if owner.is_guest or form.chosen is not None or not form.cleaned_data.get("save_address"):
+        return
+    try:
+        address_book.remember_address(user=owner.user, address=form.address)
+    except AddressBookFull as err:
+        messages.warning(request, f"{err.message} The address was not saved.")
+    else:
+        messages.success(request, "The address was saved to your address book.")
+
+
 def _place(request, cart, owner, form, method):
     """Place the order for a valid form, or show the page again with what went wrong."""
     country = form.cleaned_data["country"]
@@ -122,7 +154,7 @@ def _place(request, cart, owner, form, method):
         )
         data = request.POST.copy()
         data["token"] = new_form_token()
-        form = CheckoutForm(data, guest=owner.is_guest)
+        form = _form(owner, form.addresses, data)
         form.is_valid()
     except Throttled as err:
         messages.error(request, "Too many orders from your network. Try again later.")
@@ -134,6 +166,7 @@ def _place(request, cart, owner, form, method):
             if field in form.fields:
                 form.add_error(field, problems)
     else:
+        _save_to_book(request, owner, form)
         return redirect("orders:confirmation", result.order.number)
     if not cart.items:
         return redirect("cart:detail")
@@ -180,7 +213,7 @@ def _unbound(form: CheckoutForm, data, owner: Owner) -> CheckoutForm:
     initial = {name: data.get(name, "") for name in form.fields}
     if not form.cleaned_data.get("token"):
         initial["token"] = new_form_token()
-    return CheckoutForm(initial=initial, guest=owner.is_guest)
+    return _form(owner, form.addresses, initial=initial)
 
 
 def _checkout_page(request, form, summary: CartSummary, *, changed: list[str] | None = None):

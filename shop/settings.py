@@ -136,6 +136,8 @@ LOGIN_THROTTLE_PER_ADDRESS = env.int("LOGIN_THROTTLE_PER_ADDRESS", default=50)
 LOGIN_THROTTLE_WINDOW = env.int("LOGIN_THROTTLE_WINDOW", default=15 * 60)
 # Lifetime of a Bearer access token, seconds.
 TOKEN_MAX_AGE = env.int("TOKEN_MAX_AGE", default=24 * 60 * 60)
+# Lifetime of the links in account emails (verify an address, confirm a new one), seconds.
+EMAIL_LINK_MAX_AGE = env.int("EMAIL_LINK_MAX_AGE", default=3 * 24 * 60 * 60)
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "catalog:list"
@@ -249,6 +251,14 @@ CHECKOUT_LIMIT_PER_ADDRESS = env.int("CHECKOUT_LIMIT_PER_ADDRESS", default=60)
 CHECKOUT_WINDOW = 60 * 60
 REGISTER_LIMIT_PER_ADDRESS = env.int("REGISTER_LIMIT_PER_ADDRESS", default=20)
 REGISTER_WINDOW = 60 * 60
+# Password reset requests per email address and per client address per hour (then 429;
+# accounts/throttle.py). PASSWORD_RESET_TIMEOUT (Django's, 3 days) is how long a link works.
+PASSWORD_RESET_LIMIT_PER_EMAIL = env.int("PASSWORD_RESET_LIMIT_PER_EMAIL", default=5)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env.int("PASSWORD_RESET_LIMIT_PER_ADDRESS", default=20)
+PASSWORD_RESET_WINDOW = 60 * 60
+# Emails an account asks for (a new verification link, an email change) per account per hour.
+ACCOUNT_EMAIL_LIMIT = env.int("ACCOUNT_EMAIL_LIMIT", default=5)
+ACCOUNT_EMAIL_WINDOW = 60 * 60
 
 # django-ninja: the API is thin over the services, no extra settings beyond these.
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("cart/", include("cart.urls")),
     path("orders/", include("orders.urls")),
+    path("account/password-reset/", include("accounts.password_reset_urls")),
+    path("account/data/", include("accounts.privacy_urls")),
     path("account/", include("accounts.urls")),
     path("admin/login/", account_views.admin_login),  # the admin's sign-in, throttled
     # The admin's sign-out signs out everywhere; wrapped like the admin wraps its own.

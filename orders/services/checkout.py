@@ -42,6 +42,7 @@ from orders.errors import (
 from orders.models import Order, OrderEvent, OrderLine
 from orders.ownership import Owner
 from orders.selectors import attach_related
+from pricing.errors import ShippingUnavailable
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
 
@@ -64,7 +65,8 @@ def checkout(
 ) -> CheckoutResult:
     """Turn the cart into a pending order; reserve all of its stock or none.
 
-    Shipping is `shipping_method` (None: the cheapest delivering to the address) and tax is
+    Shipping is `shipping_method` (None: the cart's choice for that country, else the
+    cheapest delivering to the address) and tax is
     the address country's (pricing). If the figures differ from the ones last shown for the
     cart (cart/quote.py) or from `expected_total`, nothing is placed: QuoteChanged (409)
     lists the changes, and the new figures become the ones shown, so a second try places
@@ -95,7 +97,7 @@ def checkout(
         raise
     owner.remember(order, scope)
     # The next cart is estimated for where this order went (it follows a signed-in account).
-    cart.country, cart.method = order.ship_country.code, order.shipping_method_id
+    cart.country, cart.method = order.ship_country.code, terms.method
     start_over(cart=cart)
     return CheckoutResult(order, replayed=False)
 
@@ -189,8 +191,7 @@ def _place(cart: Cart, owner: Owner, terms: _Terms) -> Order:
         raise CouponUnusable(
             f"The coupon {cart.coupon} no longer exists; remove it from your cart."
         )
-    destination = (terms.address.country, terms.method)
-    summary = summarize(cart, products, coupon, destination=destination, strict=True)
+    summary = _priced(cart, products, coupon, terms)
     _check_amount(summary)
     coupon = _use_coupon(coupon, summary.subtotal, now)
     _check_quote(cart, summary, products, terms)
@@ -257,6 +258,22 @@ def _place(cart: Cart, owner: Owner, terms: _Terms) -> Order:
     )
     # A new order has just these lines and no payments or refunds: it is shown without reads.
     return attach_related(order, lines=lines)
+
+
+def _priced(
+    cart: Cart, products: dict[int, CartProduct], coupon: Coupon | None, terms: _Terms
+) -> CartSummary:
+    """The cart priced for the order's destination. No method named: the one the cart
+    chose for that country if it still delivers this cart, else the cheapest."""
+    country, method = terms.address.country, terms.method
+    if method is None and cart.country == country and cart.method is not None:
+        try:
+            return summarize(
+                cart, products, coupon, destination=(country, cart.method), strict=True
+            )
+        except ShippingUnavailable:
+            pass  # gone since: the cheapest, which the quote check reports as a change
+    return summarize(cart, products, coupon, destination=(country, method), strict=True)
 
 
 def _check_amount(summary: CartSummary) -> None:

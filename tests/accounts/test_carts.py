@@ -178,24 +178,26 @@ def test_the_sign_in_page_merges_the_cart(session_engine, user, password, produc
     assert _items(client.get("/api/cart")) == {apple.pk: 2, bread.pk: 1}
 
 
-def test_sign_up_keeps_the_anonymous_cart_in_the_new_account(api_client, products):
+def test_sign_up_then_sign_in_keeps_the_anonymous_cart_in_the_new_account(api_client, products):
     apple = products[0]
     api_client.post("/api/cart/items", {"product_id": apple.pk, "quantity": 2})
+    form = {"password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}
 
-    response = api_client.post(
+    signed_up = api_client.post(
         "/account/signup/",
-        urlencode(
-            {
-                "email": "new@example.com",
-                "password1": "a-long-passphrase-9",
-                "password2": "a-long-passphrase-9",
-            }
-        ),
+        urlencode({"email": "new@example.com", **form}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    response = api_client.post(
+        "/account/login/",
+        urlencode({"username": "new@example.com", "password": form["password1"]}),
         content_type="application/x-www-form-urlencoded",
     )
 
+    assert signed_up.status_code == 200
     assert response.status_code == 302
     new_user = response.wsgi_request.user
+    assert new_user.email == "new@example.com"
     assert saved_cart(new_user)["items"] == {str(apple.pk): 2}
 
 

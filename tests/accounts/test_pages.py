@@ -25,18 +25,23 @@ def client():
     return Client()
 
 
-def test_sign_up_creates_the_account_and_signs_in(client):
+def test_sign_up_creates_the_account_and_does_not_sign_in(client):
     response = _post(
         client,
         "/account/signup/",
         {"email": "New@Example.com", "password1": PASSPHRASE, "password2": PASSPHRASE},
     )
 
-    assert response.status_code == 302
-    assert response["Location"] == "/account/"
+    assert response.status_code == 200
+    assert b"Check your inbox" in response.content
+    assert response.context["email"] == "new@example.com"
     user = User.objects.get()
     assert user.email == "new@example.com"
     assert user.check_password(PASSPHRASE)
+    assert not user.email_verified
+    assert "_auth_user_id" not in client.session
+    signed_in = _post(client, "/account/login/", {"username": user.email, "password": PASSPHRASE})
+    assert signed_in.status_code == 302
     assert client.get("/account/").context["user"] == user
 
 
@@ -56,7 +61,7 @@ def test_sign_up_shows_field_errors(client, data, field):
     assert not User.objects.exists()
 
 
-def test_sign_up_refuses_a_taken_email(client, user):
+def test_sign_up_of_a_taken_email_shows_the_same_page_and_creates_nothing(client, user):
     response = _post(
         client,
         "/account/signup/",
@@ -64,8 +69,10 @@ def test_sign_up_refuses_a_taken_email(client, user):
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors["email"]
+    assert b"Check your inbox" in response.content
+    assert response.context["email"] == user.email
     assert User.objects.count() == 1
+    assert "_auth_user_id" not in client.session
 
 
 def test_sign_in_page_renders_with_labels(client):

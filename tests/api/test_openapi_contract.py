@@ -4,18 +4,24 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.tokens import default_token_generator
 from django.core.cache import cache
+from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import User
+from accounts.verification import make_token
 from core.openapi import RESPONSES
 from tests.api.contract import Contract, served_document
 from tests.conftest import ApiClient, token_client_for
 from tests.factories import (
+    PASSWORD,
     CategoryFactory,
     CouponFactory,
     ProductFactory,
     ShippingMethodFactory,
     StaffFactory,
     TaxRateFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -268,11 +274,32 @@ def test_every_endpoint_answers_as_documented(contract, settings):
 
     # Accounts.
     creds = {"email": "new@example.com", "password": "a-Long-enough-passphrase-7"}
-    call(guest, "POST", "/api/auth/register", creds, status=201)
-    call(guest, "POST", "/api/auth/register", creds, status=400)
+    call(guest, "POST", "/api/auth/register", creds, status=202)
+    call(guest, "POST", "/api/auth/register", creds, status=202)  # taken: the same answer
+    call(guest, "POST", "/api/auth/register", {**creds, "password": "1234"}, status=400)
     call(guest, "GET", "/api/auth/me", status=401)
     token = call(guest, "POST", "/api/auth/login", creds, status=200).json()["access_token"]
     call(guest, "GET", "/api/auth/me", status=200)
+
+    # Verified email, email change.
+    settings.ACCOUNT_EMAIL_LIMIT = 2
+    verify, resend, change = (
+        "/api/auth/verify-email",
+        "/api/auth/verify-email/resend",
+        "/api/account/email",
+    )
+    newcomer = User.objects.get(email="new@example.com")
+    call(other, "POST", resend, status=401)
+    call(guest, "POST", resend, status=202)
+    call(guest, "POST", verify, {"token": "nope"}, status=400)
+    call(guest, "POST", verify, {"token": make_token(newcomer, email=staff.email)}, status=409)
+    call(guest, "POST", verify, {"token": make_token(newcomer)}, status=200)
+    call(guest, "POST", resend, status=409)  # already_verified
+    moving = {"email": "newer@example.com", "password": creds["password"]}
+    call(other, "POST", change, moving, status=401)
+    call(guest, "POST", change, {**moving, "email": "not-an-email"}, status=400)
+    call(guest, "POST", change, moving, status=202)
+    call(guest, "POST", change, moving, status=429)
     bearer = {"Authorization": f"Bearer {token}"}
     call(other, "GET", "/api/auth/me", status=200, headers=bearer)
     call(guest, "POST", "/api/auth/logout", status=200)
@@ -281,6 +308,52 @@ def test_every_endpoint_answers_as_documented(contract, settings):
     call(other, "POST", "/api/auth/login", wrong, status=401)
     call(other, "POST", "/api/auth/login", wrong, status=401)
     call(other, "POST", "/api/auth/login", wrong, status=429)
+
+    # Password reset.
+    settings.PASSWORD_RESET_LIMIT_PER_EMAIL = 1
+    reset, confirm = "/api/auth/password-reset", "/api/auth/password-reset/confirm"
+    call(other, "POST", reset, {"email": "new@example.com"}, status=202)
+    call(other, "POST", reset, {"email": "new@example.com"}, status=429)
+    call(other, "POST", reset, {"email": "not-an-email"}, status=400)
+    reader = User.objects.get(email="new@example.com")
+    link = {
+        "uid": urlsafe_base64_encode(str(reader.pk).encode()),
+        "token": default_token_generator.make_token(reader),
+        "new_password": "a-new-long-passphrase-8",
+    }
+    call(other, "POST", confirm, link, status=200)
+    call(other, "POST", confirm, link, status=400)  # invalid_reset_token: used
+
+    # Your data.
+    keeper = UserFactory()
+    holder = token_client_for(keeper)
+    call(other, "GET", "/api/account/export", status=401)
+    call(holder, "GET", "/api/account/export", status=200)
+    call(other, "DELETE", "/api/account", {"password": PASSWORD}, status=401)
+    call(holder, "DELETE", "/api/account", {"password": "not-it"}, status=400)
+    clerk_self = token_client_for(StaffFactory())
+    call(clerk_self, "DELETE", "/api/account", {"password": PASSWORD}, status=403)  # staff
+    call(holder, "DELETE", "/api/account", {"password": PASSWORD}, status=204)
+    call(holder, "GET", "/api/account/export", status=401)  # the token died with the account
+
+    # Address book.
+    book, address = "/api/account/addresses", "/api/account/addresses/{address_id}"
+    home = {"street": "1 Main Street", "city": "Springfield", "zip": "12345", "country": "US"}
+    booker = token_client_for(UserFactory())
+    call(guest, "GET", book, status=401)
+    kept = call(booker, "POST", book, home, status=201).json()
+    call(booker, "POST", book, {**home, "country": "ZZ"}, status=400)
+    call(booker, "GET", book, status=200)
+    call(booker, "GET", address, status=200, address_id=kept["id"])
+    stranger = token_client_for(UserFactory())
+    call(stranger, "GET", address, status=404, address_id=kept["id"])  # not theirs
+    call(booker, "PATCH", address, {"city": "Shelbyville"}, status=200, address_id=kept["id"])
+    call(booker, "PATCH", address, {"city": None}, status=400, address_id=kept["id"])
+    call(booker, "DELETE", address, status=204, address_id=kept["id"])
+    call(booker, "DELETE", address, status=404, address_id=kept["id"])
+    for n in range(20):
+        call(booker, "POST", book, {**home, "street": f"{n} Road"}, status=201)
+    call(booker, "POST", book, home, status=409)  # address_book_full
 
     # Staff: shipping methods and tax rates.
     pricer = token_client_for(StaffFactory(permissions=PRICING_PERMISSIONS))
@@ -339,7 +412,7 @@ def test_every_operation_documents_its_errors_with_the_envelope(contract):
             assert {400, 404} <= statuses, (method, path)
         if method != "GET":
             assert 403 in statuses, (method, path)
-        for status in statuses - {200, 201, 204}:
+        for status in statuses - {200, 201, 202, 204}:
             assert status in RESPONSES
             schema = contract.resolve(operation["responses"][str(status)])["content"]
             assert schema["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
@@ -392,11 +465,15 @@ EXAMPLED = {
     "CouponIn",
     "DestinationIn",
     "AddressIn",
+    "SavedAddressIn",
+    "SavedAddressPatch",
     "CheckoutIn",
     "PayIn",
     "RefundIn",
     "CancelIn",
     "Credentials",
+    "PasswordResetIn",
+    "PasswordResetConfirmIn",
     "ProductIn",
     "ProductPatch",
     "ShippingMethodIn",

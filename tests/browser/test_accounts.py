@@ -64,8 +64,16 @@ def test_sign_up_keep_the_cart_across_sign_in_and_see_the_order_history(open_pag
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("status")).to_contain_text("Welcome! Your account is ready.")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    expect(page.get_by_text(f"We sent an email to {EMAIL}.")).to_be_visible()
+    expect(page.get_by_test_id("cart-count")).to_have_text("2")  # not signed in yet
+
+    # The account signs in at once; until the address is confirmed, a reminder shows.
+    sign_in(page, EMAIL, PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.get_by_test_id("verify-reminder")).to_contain_text(
+        f"Confirm your email address: we sent a link to {EMAIL}."
+    )
     expect(page.get_by_role("link", name=EMAIL)).to_be_visible()
     expect(page.get_by_test_id("cart-count")).to_have_text("2")  # the cart came along
 

@@ -12,10 +12,11 @@ from accounts import throttle, verification
 from accounts.errors import AlreadyVerified, InvalidCredentials, WrongPassword
 from accounts.guest_orders import join_guest_orders
 from accounts.models import User
-from cart.cart import Cart
-from cart.services import carry_into_account
+from cart.cart import Cart, cart_for
+from cart.services import adopt_country, carry_into_account
 from core.errors import ShopError
 from core.throttle import account_emails, account_emails_by_address
+from orders.address_book import default_country
 
 
 def _invalid(fields: dict) -> ShopError:
@@ -123,14 +124,16 @@ def authenticate(request, *, email: str, password: str) -> User:
 
 
 def log_in(request, user: User) -> None:
-    """Sign the session in under a new key, merge its anonymous cart into the account's and
-    join the guest orders of a verified address."""
+    """Sign the session in under a new key, merge its anonymous cart into the account's,
+    estimate it for the default address and join the guest orders of a verified address."""
     was_anonymous = not request.user.is_authenticated
     has_cart = was_anonymous and Cart.KEY in request.session
     anonymous_cart = Cart(request.session).as_dict() if has_cart else None
     auth.login(request, user)  # cycles the session key (no fixation), keeps the session's data
     if anonymous_cart is not None:
         carry_into_account(cart=Cart(request.session, user), anonymous=anonymous_cart)
+    if country := default_country(user):  # a cart without a country: the default's
+        adopt_country(cart=cart_for(request), country=country)
     join_guest_orders(user=user)  # guest orders placed since (a no-op until verified)
 
 

@@ -15,18 +15,10 @@ class Cart:
     every change.
 
     Beside the cart, under QUOTE_KEY, the session keeps the figures last shown for it
-    (cart/quote.py), which checkout compares with today's, and under SUGGESTED_KEY the
-    country a signed-in shopper's pages estimate for while the cart has none of its own
-    (their default address's, told by the orders app).
+    (cart/quote.py), which checkout compares with today's.
     """
 
-    KEY, QUOTE_KEY, SUGGESTED_KEY, MAX_LINES, MAX_QTY = (
-        "cart",
-        "cart_quote",
-        "cart_suggested_country",
-        50,
-        99,
-    )
+    KEY, QUOTE_KEY, MAX_LINES, MAX_QTY = "cart", "cart_quote", 50, 99
 
     def __init__(self, session, user=None):
         self.session = session
@@ -72,19 +64,6 @@ class Cart:
         """Remember the figures just shown; the session is written only when they changed."""
         if self.session.get(self.QUOTE_KEY) != quote:
             self.session[self.QUOTE_KEY] = quote
-
-    def suggested_country(self) -> str | None:
-        """Where pages estimate for while the cart has no country: the default address's."""
-        return self.session.get(self.SUGGESTED_KEY) if self.user is not None else None
-
-    def suggest_country(self, country: str | None) -> None:
-        """Remember the default address's country (None: none); written only when it changed."""
-        if self.session.get(self.SUGGESTED_KEY) == country:
-            return
-        if country:
-            self.session[self.SUGGESTED_KEY] = country
-        else:
-            self.session.pop(self.SUGGESTED_KEY, None)
 
     def is_stored(self) -> bool:
         """Whether this cart is in the session yet (a new cart's id is not, until saved)."""

@@ -80,18 +80,13 @@ def _commit(
     return shown(cart, summary)
 
 
-def read_cart(
-    *, cart: Cart, keep_id: bool = True, fallback_country: str | None = None
-) -> CartSummary:
+def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
     """The priced cart; stale lines and coupons leave it with a notice.
 
     keep_id: store a new cart now, so that the next read shows the same `cart_id`
     (pages that do not show the id pass False and create no session).
-    fallback_country: the estimate's country while the cart has none of its own (a
-    signed-in shopper's default address's); the cart's own choice wins once made.
     """
-    destination = (fallback_country, None) if fallback_country and not cart.country else None
-    summary = summarize(cart, cart_products(cart), destination=destination)
+    summary = summarize(cart, cart_products(cart))
     if summary.dropped or summary.coupon_dropped or (keep_id and not cart.is_stored()):
         _settle(cart, summary)
         save(cart)
@@ -232,6 +227,14 @@ def remove_coupon(*, cart: Cart) -> CartSummary:
     before = cart.state()
     cart.coupon = None
     return _commit(cart, cart_products(cart), before)
+
+
+def adopt_country(*, cart: Cart, country: str | None) -> None:
+    """Estimate a cart that has no country yet for this one (a signed-in shopper's default
+    address's); the cart's own choice, once made, is kept."""
+    if country and not cart.country:
+        cart.country, cart.method = country, None
+        save(cart)
 
 
 def choose_destination(*, cart: Cart, country: str, method: int | None = None) -> CartSummary:

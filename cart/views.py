@@ -33,11 +33,7 @@ def _back(request, target: str):
 
 @require_GET
 def detail(request):
-    cart = cart_for(request)
-    # A signed-in shopper's default address gives the estimate until the cart has a country.
-    summary = services.read_cart(
-        cart=cart, keep_id=False, fallback_country=cart.suggested_country()
-    )
+    summary = services.read_cart(cart=cart_for(request), keep_id=False)
     context = {
         "summary": summary,
         "coupon_form": CouponForm(),

@@ -49,6 +49,12 @@ def default_of(addresses: list[SavedAddress]) -> SavedAddress | None:
     return next((a for a in addresses if a.is_default), None)
 
 
+def default_country_of(addresses: list[SavedAddress]) -> str | None:
+    """The default's country code among addresses already read, or None."""
+    default = default_of(addresses)
+    return default.country.code if default else None
+
+
 def default_country(user) -> str | None:
     """The country code of the user's default address, or None (no address, or a guest)."""
     if user is None or not user.is_authenticated:

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cart import services as cart_services
 from cart.cart import cart_for
 from core.errors import ShopError
 from orders import address_book
@@ -39,9 +40,6 @@ def addresses(request):
             messages.success(request, "The address was added to your address book.")
             return _done(request)
     book = address_book.addresses_of(user)
-    default = address_book.default_of(book)
-    # The cart's estimate follows the default address (until the cart has its own country).
-    cart_for(request).suggest_country(default.country.code if default else None)
     context = {"addresses": book, "form": form, "full": len(book) >= ADDRESS_BOOK_MAX}
     return render(request, "orders/address_book/list.html", {**context, "max": ADDRESS_BOOK_MAX})
 
@@ -93,8 +91,9 @@ def make_default(request, pk: int):
 
 
 def _done(request):
-    """After a change: the cart's estimate follows the default address; back to the list."""
-    cart_for(request).suggest_country(address_book.default_country(request.user))
+    """After a change: a cart without a country is estimated for the default address's."""
+    country = address_book.default_country(request.user)
+    cart_services.adopt_country(cart=cart_for(request), country=country)
     return redirect("orders:addresses")
 
 

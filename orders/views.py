@@ -51,10 +51,10 @@ def checkout(request):
     cart = cart_for(request)
     owner = Owner.of(request)
     book = [] if owner.is_guest else address_book.addresses_of(owner.user)
-    fallback = _default_country(cart, book)
+    # The default address's country gives the estimate while the cart has none of its own.
+    cart_services.adopt_country(cart=cart, country=address_book.default_country_of(book))
     if request.method == "GET":
-        # Records what is shown; the default address's country while the cart has none.
-        summary = cart_services.read_cart(cart=cart, keep_id=False, fallback_country=fallback)
+        summary = cart_services.read_cart(cart=cart, keep_id=False)  # records what is shown
         if not summary.lines:
             messages.info(request, "Your cart is empty.")
             return redirect("cart:detail")
@@ -72,7 +72,7 @@ def checkout(request):
         return redirect("cart:detail")
     country = form.cleaned_data.get("country")
     if country is None:  # no destination to show: the cart's own, and the form's errors
-        summary = cart_services.read_cart(cart=cart, keep_id=False, fallback_country=fallback)
+        summary = cart_services.read_cart(cart=cart, keep_id=False)
         return _checkout_page(request, form, summary)
     shown = cart.shown_quote() or {}
     posted = form.cleaned_data.get("shipping_method")  # the radio checked, chosen or preselected
@@ -107,15 +107,6 @@ def _form(owner: Owner, book: list, data=None, *, initial=None) -> CheckoutForm:
     """The checkout form: a signed-in shopper's saved addresses offered, if any."""
     full = len(book) >= ADDRESS_BOOK_MAX
     return CheckoutForm(data, initial=initial, guest=owner.is_guest, addresses=book, book_full=full)
-
-
-def _default_country(cart, book: list) -> str | None:
-    """The default address's country, remembered for the cart page's estimate too."""
-    default = address_book.default_of(book)
-    country = default.country.code if default else None
-    if cart.user is not None:
-        cart.suggest_country(country)
-    return country
 
 
 def _save_to_book(request, owner: Owner, form: CheckoutForm) -> None:

@@ -9,6 +9,7 @@ from django.test import Client
 from orders.address_book import ADDRESS_BOOK_MAX, default_country
 from orders.models import Order, SavedAddress
 from tests.factories import (
+    PASSWORD,
     ProductFactory,
     ShippingBandFactory,
     ShippingMethodFactory,
@@ -289,7 +290,7 @@ def test_the_cart_page_estimates_for_the_default_address(shopper, user):
     shopper.post("/orders/addresses/", WORK)  # the first address: the default
     page = shopper.get("/cart/").content.decode()
     assert "For delivery to Germany." in page and "Parcel" in page
-    assert session_cart(shopper).country is None  # an estimate, not the cart's own choice
+    assert session_cart(shopper).country == "DE"  # adopted: the shopper may still change it
 
 
 def test_the_estimate_follows_a_new_default(shopper, user):
@@ -342,3 +343,16 @@ def test_pages_read_the_book_in_one_query(shopper, user, count, django_assert_nu
     with django_assert_num_queries(6):
         page = shopper.get("/orders/checkout/").content.decode()
     assert page.count('name="saved_address"') == count + 1
+
+
+def test_signing_in_estimates_a_cart_without_a_country_for_the_default_address(user):
+    saved(user, **WORK, is_default=True)
+    client = Client()
+    put_cart(client, {ProductFactory().pk: 1})
+    client.force_login(user)  # Django's login, without the shop's: nothing adopted
+    assert session_cart(client).country is None
+    client.logout()
+    put_cart(client, {ProductFactory().pk: 1})
+    response = client.post("/account/login/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert session_cart(client).country == "DE"

@@ -185,8 +185,13 @@ def set_destination(request, body: DestinationIn):
 shipping_router = Router(tags=["cart"])
 
 
+class ShippingMethodsQuery(BaseModel):
+    # Empty or absent: the cart's country.
+    country: Annotated[str, Field(max_length=2, pattern="^([A-Za-z]{2})?$")] = ""
+
+
 @shipping_router.get("/shipping-methods", response=list[ShippingOptionOut])
-def shipping_methods(request, country: Annotated[str | None, Query(max_length=2)] = None):
+def shipping_methods(request, query: Query[ShippingMethodsQuery]):
     """The shipping methods delivering this cart to `country` (default: the cart's), priced
     for this cart, cheapest first. 400 `country_required` without either."""
-    return services.shipping_choices(cart=cart_for(request), country=country)
+    return services.shipping_choices(cart=cart_for(request), country=query.country or None)

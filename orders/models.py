@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django_countries.fields import CountryField
 
@@ -82,7 +83,14 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "expires_at"]),
+            # Guest orders joining a verified account (accounts/guest_orders.py): `iexact`
+            # compares UPPER(email) on PostgreSQL.
+            models.Index(
+                Upper("email"), condition=Q(user__isnull=True), name="guest_order_email"
+            ),
+        ]
         # Checked by the admin's actions and views and by the staff API (docs/API.md).
         permissions = [
             ("ship_order", "Can ship order"),

@@ -229,10 +229,10 @@ def remove_coupon(*, cart: Cart) -> CartSummary:
     return _commit(cart, cart_products(cart), before)
 
 
-def adopt_country(*, cart: Cart, country: str | None) -> None:
-    """Estimate a cart that has no country yet for this one (a signed-in shopper's default
-    address's); the cart's own choice, once made, is kept."""
-    if country and not cart.country:
+def adopt_country(*, cart: Cart, country: str | None, replace: bool = False) -> None:
+    """Estimate a cart that has no country yet (or any cart, `replace`) for this one: a
+    signed-in shopper's default address's."""
+    if country and (replace or not cart.country) and country != cart.country:
         cart.country, cart.method = country, None
         save(cart)
 

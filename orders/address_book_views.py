@@ -91,9 +91,9 @@ def make_default(request, pk: int):
 
 
 def _done(request):
-    """After a change: a cart without a country is estimated for the default address's."""
+    """After a change: the cart is estimated for the default address's country."""
     country = address_book.default_country(request.user)
-    cart_services.adopt_country(cart=cart_for(request), country=country)
+    cart_services.adopt_country(cart=cart_for(request), country=country, replace=True)
     return redirect("orders:addresses")
 
 

@@ -87,9 +87,7 @@ class Order(models.Model):
             models.Index(fields=["status", "expires_at"]),
             # Guest orders joining a verified account (accounts/guest_orders.py): `iexact`
             # compares UPPER(email) on PostgreSQL.
-            models.Index(
-                Upper("email"), condition=Q(user__isnull=True), name="guest_order_email"
-            ),
+            models.Index(Upper("email"), condition=Q(user__isnull=True), name="guest_order_email"),
         ]
         # Checked by the admin's actions and views and by the staff API (docs/API.md).
         permissions = [

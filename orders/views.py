@@ -51,10 +51,13 @@ def checkout(request):
     cart = cart_for(request)
     owner = Owner.of(request)
     book = [] if owner.is_guest else address_book.addresses_of(owner.user)
-    # The default address's country gives the estimate while the cart has none of its own.
-    cart_services.adopt_country(cart=cart, country=address_book.default_country_of(book))
     if request.method == "GET":
-        summary = cart_services.read_cart(cart=cart, keep_id=False)  # records what is shown
+        # The default address is preselected: the totals shown are for its country.
+        default = address_book.default_country_of(book)
+        if default and default != cart.country:
+            summary = cart_services.choose_destination(cart=cart, country=default)
+        else:
+            summary = cart_services.read_cart(cart=cart, keep_id=False)  # records what is shown
         if not summary.lines:
             messages.info(request, "Your cart is empty.")
             return redirect("cart:detail")

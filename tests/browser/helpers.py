@@ -1,5 +1,6 @@
 """Small helpers for the browser journeys: screenshots, money, keyboard, accessibility, and the
-shopper's common steps (cart rows, the address form, the card form, a quick paid order)."""
+shopper's common steps (cart rows, the address form, the card form, a quick paid order, sign
+in and sign up, the link in an account email)."""
 
 import re
 from datetime import date
@@ -9,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
+from outbox.models import Email
 from tests.browser.conftest import DESKTOP, GUARDS_JS, PHONE
 
 SHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
@@ -123,3 +125,34 @@ def buy(page: Page, slug: str, *, quantity: int = 1, email: str | None = None) -
     pay_with_card(page, "4242424242424242")
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
     return number
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Sign in from the header's "Sign in" link (the account page follows on success)."""
+    page.get_by_role("navigation").get_by_role("link", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def sign_up(page: Page, email: str, password: str) -> None:
+    """Create an account from the header's "Sign up" link, up to the "Check your inbox" page."""
+    page.get_by_role("navigation").get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+
+
+def email_link(to: str, path: str) -> str:
+    """The path of the link starting with `path` in the newest outbox email to `to` that has
+    one (links are built from SITE_URL, not the live server's address; its path is opened)."""
+    link = re.compile(re.escape(settings.SITE_URL + path) + r"\S*")
+    for email in Email.objects.filter(to=to).order_by("-pk"):
+        if found := link.search(email.text_body):
+            assert found.group(0) in email.html_body, "the HTML part links elsewhere"
+            return found.group(0).removeprefix(settings.SITE_URL)
+    raise AssertionError(f"no email to {to} links {path}")

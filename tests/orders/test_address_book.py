@@ -302,11 +302,15 @@ def test_the_estimate_follows_a_new_default(shopper, user):
     assert "For delivery to Germany." in shopper.get("/cart/").content.decode()
 
 
-def test_the_carts_own_country_wins(shopper, user):
+def test_the_cart_page_keeps_its_own_country_and_checkout_prices_for_the_default_address(
+    shopper, user
+):
     saved(user, **WORK, is_default=True)
     put_cart(shopper, {ProductFactory().pk: 1}, country="FR")
-    assert "For delivery to France." in shopper.get("/orders/checkout/").content.decode()
     assert "For delivery to France." in shopper.get("/cart/").content.decode()
+    # Checkout preselects the default address: its totals are for that address's country.
+    assert "For delivery to Germany." in shopper.get("/orders/checkout/").content.decode()
+    assert session_cart(shopper).country == "DE"
 
 
 def test_the_checkout_page_estimates_for_the_default_address(shopper, user):

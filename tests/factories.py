@@ -143,3 +143,20 @@ class TaxRateFactory(factory.django.DjangoModelFactory):
     country = "DE"
     tax_class = "standard"
     rate = Decimal("19")
+
+
+def worst_case_products(count: int) -> list[Product]:
+    """Products with the largest ids the API accepts, so the cookie is as big as it gets."""
+    category = CategoryFactory()
+    return Product.objects.bulk_create(
+        Product(
+            pk=2**31 - 1 - i,
+            category=category,
+            sku=f"big-{i}",
+            name=f"Big {i}",
+            slug=f"big-{i}",
+            price=Decimal("9999.99"),  # 50 × 99 of them stay within an order's largest total
+            stock=1000,
+        )
+        for i in range(count)
+    )

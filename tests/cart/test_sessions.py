@@ -11,38 +11,20 @@ from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from cart.cart import Cart
-from catalog.models import Product
 from tests.conftest import ApiClient
 from tests.factories import (
-    CategoryFactory,
     CouponFactory,
     ProductFactory,
     ShippingMethodFactory,
     TaxRateFactory,
     UserFactory,
+    worst_case_products,
 )
 from tests.sessions import ENGINES, put_cart, put_in_session, read_session, session_cart
 
 pytestmark = pytest.mark.django_db
 
 SIGNED = ENGINES["signed_cookies"]
-
-
-def _worst_case_products(count: int) -> list[Product]:
-    """Products with the largest ids the API accepts, so the cookie is as big as it gets."""
-    category = CategoryFactory()
-    return Product.objects.bulk_create(
-        Product(
-            pk=2**31 - 1 - i,
-            category=category,
-            sku=f"big-{i}",
-            name=f"Big {i}",
-            slug=f"big-{i}",
-            price=Decimal("9999.99"),  # 50 × 99 of them stay within an order's largest total
-            stock=1000,
-        )
-        for i in range(count)
-    )
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
@@ -53,7 +35,7 @@ def test_a_full_cart_fits_a_signed_cookie(settings, signed_in):
     client = ApiClient()
     if signed_in:
         client.force_login(UserFactory())
-    products = _worst_case_products(Cart.MAX_LINES)
+    products = worst_case_products(Cart.MAX_LINES)
     coupon = CouponFactory(code="X" * 32, value=Decimal("1"))
     method = ShippingMethodFactory(pk=2**31 - 1)
     TaxRateFactory(country="DE", rate=Decimal("19.125"))

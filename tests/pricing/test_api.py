@@ -16,12 +16,12 @@ from orders.models import Order, OrderLine
 from pricing.models import ShippingMethod, TaxRate
 from tests.conftest import ApiClient
 from tests.factories import (
-    CategoryFactory,
     CouponFactory,
     ProductFactory,
     ShippingBandFactory,
     ShippingMethodFactory,
     TaxRateFactory,
+    worst_case_products,
 )
 from tests.orders.payment_helpers import GOOD, card
 from tests.sessions import ENGINES, put_cart, read_session
@@ -606,29 +606,12 @@ def test_an_idempotent_retry_returns_the_first_order_even_if_prices_changed(
     assert Order.objects.count() == 1 and Product.objects.get(pk=apple.pk).stock == 48
 
 
-def _worst_case_products(count: int) -> list[Product]:
-    """Products with the largest ids the API accepts, so the cookie is as big as it gets."""
-    category = CategoryFactory()
-    return Product.objects.bulk_create(
-        Product(
-            pk=2**31 - 1 - i,
-            category=category,
-            sku=f"big-{i}",
-            name=f"Big {i}",
-            slug=f"big-{i}",
-            price=D("9999.99"),  # 50 × 99 of them, taxed and shipped, fit an order's total
-            stock=1000,
-        )
-        for i in range(count)
-    )
-
-
 def test_a_full_cart_with_a_destination_and_its_figures_fits_a_signed_cookie(settings, rates):
     settings.SESSION_ENGINE = ENGINES["signed_cookies"]
     settings.GUEST_MAX_UNITS_PER_PRODUCT = Cart.MAX_QTY
     client = ApiClient()
     method = ShippingMethodFactory(id=2**31 - 1, name="Standard", price=D("99999.99"))
-    products = _worst_case_products(Cart.MAX_LINES)
+    products = worst_case_products(Cart.MAX_LINES)
     CouponFactory(code="X" * 32, kind=Coupon.Kind.FIXED, value=D("1234567.89"))
     put_cart(client, {p.pk: Cart.MAX_QTY for p in products}, coupon="X" * 32)
     response = destination(client, "DE", method.pk)

@@ -16,19 +16,11 @@ from tests.factories import (
     TaxRateFactory,
     UserFactory,
 )
+from tests.orders.address_book import HOME, WORK, defaults, saved
 from tests.orders.conftest import ADDRESS
 from tests.sessions import put_cart, session_cart
 
 pytestmark = pytest.mark.django_db
-
-HOME = {
-    "name": "Ada",
-    "street": "1 Main Street",
-    "city": "Springfield",
-    "zip": "12345",
-    "country": "US",
-}
-WORK = {"name": "", "street": "9 Hauptstraße", "city": "Berlin", "zip": "10115", "country": "DE"}
 
 
 @pytest.fixture
@@ -36,16 +28,6 @@ def shopper(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def saved(user, *, is_default=False, **fields) -> SavedAddress:
-    return SavedAddress.objects.create(user=user, is_default=is_default, **{**HOME, **fields})
-
-
-def defaults(user) -> list[int]:
-    return list(
-        SavedAddress.objects.filter(user=user, is_default=True).values_list("pk", flat=True)
-    )
 
 
 # Pages --------------------------------------------------------------------------------------

@@ -6,33 +6,15 @@ import pytest
 from orders.address_book import ADDRESS_BOOK_MAX
 from orders.models import Order, SavedAddress
 from tests.factories import ProductFactory, UserFactory
+from tests.orders.address_book import HOME, WORK, defaults, saved
 from tests.orders.conftest import ADDRESS
 from tests.sessions import put_cart
 
 pytestmark = pytest.mark.django_db
 
-HOME = {
-    "name": "Ada",
-    "street": "1 Main Street",
-    "city": "Springfield",
-    "zip": "12345",
-    "country": "US",
-}
-WORK = {"name": "", "street": "9 Hauptstraße", "city": "Berlin", "zip": "10115", "country": "DE"}
-
-
-def saved(user, *, is_default=False, **fields) -> SavedAddress:
-    return SavedAddress.objects.create(user=user, is_default=is_default, **{**HOME, **fields})
-
 
 def body_of(address: SavedAddress) -> dict:
     return {"id": address.pk, **address.as_dict(), "is_default": address.is_default}
-
-
-def defaults(user) -> list[int]:
-    return list(
-        SavedAddress.objects.filter(user=user, is_default=True).values_list("pk", flat=True)
-    )
 
 
 # CRUD -------------------------------------------------------------------------------------

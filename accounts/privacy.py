@@ -63,6 +63,7 @@ def _order(order: Order) -> dict:
             {
                 "sku": line.sku,
                 "name": line.name,
+                "options": line.options,
                 "unit_price": _money(line.unit_price),
                 "quantity": line.quantity,
                 "line_total": _money(line.line_total),

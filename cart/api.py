@@ -24,8 +24,10 @@ LineQuantity = quantity(0, Cart.MAX_QTY)
 class CartItemOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
-    id: int = Field(validation_alias="product_id")  # a line is named by its product
+    id: int  # names the line in /api/cart/items/{id}: the product or variant bought
     product_id: int
+    variant_id: int | None  # a product with options is bought as one of its variants
+    options: dict[str, str]  # the variant's values, e.g. {"Size": "1 kg"}; {} without
     sku: str
     name: str
     unit_price: Money
@@ -70,17 +72,23 @@ class CartOut(BaseModel):
 
 
 class AddItemIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"sku": "apple", "quantity": 2}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"sku": "apple", "quantity": 2}, {"variant_id": 12, "quantity": 1}]
+        }
+    )
 
     # Defaults are None so that an absent field is "not given"; an explicit null is a 400.
-    sku: text(64) = None
-    product_id: StrictId = None
+    sku: text(64) = None  # a product's or a variant's
+    product_id: StrictId = None  # a product without options
+    variant_id: StrictId = None  # one of a product's `variants`
     quantity: AddQuantity = 1
 
     @model_validator(mode="after")
     def _one_product(self):
-        if (self.sku is None) == (self.product_id is None):
-            raise ValueError("give either sku or product_id")
+        given = [self.sku, self.product_id, self.variant_id]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("give exactly one of sku, product_id and variant_id")
         return self
 
 
@@ -112,7 +120,7 @@ def get_cart(request):
     return services.read_cart(cart=cart_for(request))
 
 
-FIRST_LINE = "$response.body#/items/0/product_id"
+FIRST_LINE = "$response.body#/items/0/id"
 
 
 @router.post(
@@ -130,13 +138,20 @@ FIRST_LINE = "$response.body#/items/0/product_id"
     ),
 )
 def add_item(request, body: AddItemIn):
-    """Add a product by `sku` or `product_id`; a product already there adds up."""
-    return services.add_to_cart(cart=cart_for(request), **body.model_dump())
+    """Add a product by `sku` or `product_id`, or a variant by `variant_id` or its `sku`; one
+    already there adds up. A product with options itself is 400 `variant_required`."""
+    return services.add_to_cart(
+        cart=cart_for(request),
+        product_id=body.variant_id or body.product_id,
+        sku=body.sku,
+        quantity=body.quantity,
+    )
 
 
 @router.patch("/items/{product_id}", response=CartOut, openapi_extra=doc(errors=(409,)))
 def set_item_quantity(request, product_id: Id, body: QuantityIn):
-    """Set a line's quantity (0 removes it); 404 if the product is not in the cart."""
+    """Set a line's quantity (0 removes it); the path names the line by its `id` (the
+    product's, or the variant's); 404 if no line has it."""
     return services.set_quantity(
         cart=cart_for(request), product_id=product_id, quantity=body.quantity
     )
@@ -144,7 +159,7 @@ def set_item_quantity(request, product_id: Id, body: QuantityIn):
 
 @router.delete("/items/{product_id}", response=CartOut)
 def remove_item(request, product_id: Id):
-    """Remove a line; 404 if the product is not in the cart."""
+    """Remove a line, named by its `id`; 404 if no line has it."""
     return services.remove_from_cart(cart=cart_for(request), product_id=product_id)
 
 

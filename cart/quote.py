@@ -44,8 +44,8 @@ def changes(
     total are compared when both quotes are for the same country and either the same
     method or, when the buyer named none (`method_chosen` False), whichever was the
     cheapest then and now (a new cheapest is itself a change). A destination the buyer
-    changed was never shown, so its figures cannot have changed. `names` maps product ids
-    to names for the messages.
+    changed was never shown, so its figures cannot have changed. `names` maps line ids (the
+    product or variant bought) to names for the messages.
     """
     if shown is None:
         return []

@@ -20,17 +20,69 @@ ZERO = Decimal("0.00")
 
 
 class CartProduct(NamedTuple):
-    """The catalog fields that a cart line, its notices and its link need."""
+    """What a cart line buys: a product without options, or a variant of one (both Product
+    rows), with the fields its line, notices and link need."""
 
-    id: int
+    id: int  # the row bought (a variant's own id)
     sku: str
-    name: str
-    slug: str
-    price: Decimal
+    name: str  # the product's name (for a variant, its product's)
+    slug: str  # of the product's page
+    price: Decimal  # a variant without a price of its own: its product's
     stock: int
-    active: bool
+    active: bool  # on sale: active, its product too, and not a product with options itself
     tax_class: str
     weight_grams: int
+    product_id: int  # the product's (for a variant, its product's)
+    options: tuple[tuple[str, str], ...] = ()  # a variant's (option, value) pairs
+    needs_variant: bool = False  # a product with options: only its variants are bought
+    picture_id: int | None = None  # a variant's own picture, if it has one
+
+    @property
+    def variant_id(self) -> int | None:
+        return self.id if self.options else None
+
+    @property
+    def label(self) -> str:
+        """The name with a variant's values, e.g. "Coffee beans (1 kg, Ground)"."""
+        if not self.options:
+            return self.name
+        return f"{self.name} ({', '.join(value for _, value in self.options)})"
+
+
+# One row per cart product: its own columns and, for a variant, its product's (LEFT JOIN).
+COLUMNS = (
+    *("id", "sku", "name", "slug", "price", "stock", "active", "tax_class", "weight_grams"),
+    *("option1_name", "option1", "option2", "picture_id"),
+    *("parent_id", "parent__name", "parent__slug"),
+    *("parent__price", "parent__active", "parent__option1_name", "parent__option2_name"),
+)
+
+
+def _cart_product(row: tuple) -> CartProduct:
+    col = dict(zip(COLUMNS, row, strict=True))
+    own = {name: col[name] for name in ("id", "sku", "stock", "tax_class", "weight_grams")}
+    if col["parent_id"] is None:
+        return CartProduct(
+            **own,
+            name=col["name"],
+            slug=col["slug"],
+            price=col["price"],
+            active=col["active"] and not col["option1_name"],
+            product_id=col["id"],
+            needs_variant=bool(col["option1_name"]),
+        )
+    names = (col["parent__option1_name"], col["parent__option2_name"])
+    values = (col["option1"], col["option2"])
+    return CartProduct(
+        **own,
+        name=col["parent__name"],
+        slug=col["parent__slug"],
+        price=col["price"] if col["price"] is not None else col["parent__price"],
+        active=col["active"] and col["parent__active"],
+        product_id=col["parent_id"],
+        options=tuple((n, v) for n, v in zip(names, values, strict=True) if n),
+        picture_id=col["picture_id"],
+    )
 
 
 class CartLine(NamedTuple):
@@ -41,8 +93,13 @@ class CartLine(NamedTuple):
     tax_rate: Decimal | None = None
 
     @property
-    def product_id(self) -> int:
+    def id(self) -> int:
+        """What names the line (the API's path): the product or variant bought."""
         return self.product.id
+
+    @property
+    def product_id(self) -> int:
+        return self.product.product_id
 
     @property
     def sku(self) -> str:
@@ -51,6 +108,14 @@ class CartLine(NamedTuple):
     @property
     def name(self) -> str:
         return self.product.name
+
+    @property
+    def variant_id(self) -> int | None:
+        return self.product.variant_id
+
+    @property
+    def options(self) -> dict[str, str]:
+        return dict(self.product.options)
 
     @property
     def unit_price(self) -> Decimal:
@@ -105,14 +170,16 @@ class CartSummary:
     def item_count(self) -> int:
         return sum(line.quantity for line in self.lines)
 
-    def line(self, product_id: int) -> CartLine | None:
-        return next((ln for ln in self.lines if ln.product.id == product_id), None)
+    def line(self, line_id: int) -> CartLine | None:
+        """The line buying this product or variant, if any."""
+        return next((ln for ln in self.lines if ln.product.id == line_id), None)
 
 
 def cart_products(
     cart: Cart, *, product_id: int | None = None, sku: str | None = None
 ) -> dict[int, CartProduct]:
-    """The cart's products (active or not), plus one more by id or sku, in one query."""
+    """The cart's products and variants (on sale or not), plus one more by id or sku, in
+    one query."""
     ids = [*cart.items, product_id] if product_id is not None else list(cart.items)
     wanted = Q(id__in=ids) if ids else Q()
     if sku is not None:
@@ -120,8 +187,8 @@ def cart_products(
     if not wanted:
         return {}
     # Keyed by id below, so the model's default ordering is dropped.
-    rows = Product.objects.filter(wanted).order_by().values_list(*CartProduct._fields)
-    return {row[0]: CartProduct._make(row) for row in rows}
+    rows = Product.objects.filter(wanted).order_by().values_list(*COLUMNS)
+    return {row[0]: _cart_product(row) for row in rows}
 
 
 def lines_of(cart: Cart, products: dict[int, CartProduct]) -> tuple[list[CartLine], list[int]]:
@@ -192,7 +259,7 @@ def summarize(
         coupon = find_coupon(cart.coupon)  # no query when the cart has no coupon
     notices = [_dropped_notice(products.get(pk)) for pk in dropped]
     notices += [
-        f"Only {ln.product.stock} of {ln.product.name} left in stock."
+        f"Only {ln.product.stock} of {ln.product.label} left in stock."
         for ln in lines
         if ln.quantity > ln.product.stock
     ]
@@ -257,7 +324,7 @@ def _price(
 def _dropped_notice(product: CartProduct | None) -> str:
     if product is None:
         return "A product that is no longer sold was removed from your cart."
-    return f"{product.name} is no longer sold and was removed from your cart."
+    return f"{product.label} is no longer sold and was removed from your cart."
 
 
 def cart_summary(cart: Cart) -> CartSummary:

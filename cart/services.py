@@ -22,7 +22,7 @@ from cart.selectors import (
     lines_of,
     summarize,
 )
-from catalog.errors import InsufficientStock, ProductNotFound
+from catalog.errors import InsufficientStock, ProductNotFound, VariantRequired
 from core.countries import country_problem
 from core.errors import ShopError
 from core.money import MAX_AMOUNT
@@ -96,6 +96,12 @@ def read_cart(*, cart: Cart, keep_id: bool = True) -> CartSummary:
 def _pick(products: dict[int, CartProduct], product_id: int | None, sku: str | None) -> CartProduct:
     for product in products.values():
         matches = product.id == product_id or (sku is not None and product.sku == sku)
+        if matches and product.needs_variant:
+            raise VariantRequired(
+                f"{product.name} comes in several options: add one of its variants "
+                "(`variant_id` or its `sku`).",
+                fields={"variant_id": ["required for a product with options"]},
+            )
         if matches and product.active:
             return product
     raise ProductNotFound()
@@ -104,8 +110,9 @@ def _pick(products: dict[int, CartProduct], product_id: int | None, sku: str | N
 def _check_stock(product: CartProduct, quantity: int) -> None:
     if quantity > product.stock:
         raise InsufficientStock(
-            f"Only {product.stock} of {product.name} left.",
-            product_id=product.id,
+            f"Only {product.stock} of {product.label} left.",
+            product_id=product.product_id,
+            variant_id=product.variant_id,
             available=product.stock,
         )
 
@@ -120,7 +127,7 @@ def _check_amount(
     if subtotal > MAX_AMOUNT:
         raise AmountTooLarge(
             f"An order can come to at most {MAX_AMOUNT} {settings.CURRENCY}: {quantity} × "
-            f"{product.name} would make this cart {subtotal} {settings.CURRENCY}."
+            f"{product.label} would make this cart {subtotal} {settings.CURRENCY}."
         )
 
 
@@ -135,9 +142,11 @@ def _full(cart: Cart, products: dict[int, CartProduct]) -> bool:
 def add_to_cart(
     *, cart: Cart, product_id: int | None = None, sku: str | None = None, quantity: int = 1
 ) -> CartSummary:
-    """Add units of a product (by id or sku); adding a product already there adds up.
+    """Add units of a product or variant (by id or sku); adding one already there adds up.
 
-    Raises InvalidQuantity, ProductNotFound, CartFull, InsufficientStock or AmountTooLarge.
+    `product_id` names the row bought: a product without options or a variant (a variant's
+    id). Raises InvalidQuantity, ProductNotFound, VariantRequired (a product with options),
+    CartFull, InsufficientStock or AmountTooLarge.
     """
     if (product_id is None) == (sku is None):
         raise ShopError("Give either a sku or a product_id.", code="validation_error")

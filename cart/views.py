@@ -9,6 +9,7 @@ from cart import services
 from cart.cart import Cart, cart_for
 from cart.errors import InvalidCoupon
 from cart.forms import AddToCartForm, CouponForm, DestinationForm, QuantityForm
+from catalog.selectors import pictures_for
 from core.clients import client_address
 from core.countries import country_name
 from core.errors import ShopError
@@ -34,8 +35,15 @@ def _back(request, target: str):
 @require_GET
 def detail(request):
     summary = services.read_cart(cart=cart_for(request), keep_id=False)
+    pictures = pictures_for(
+        [(ln.product.product_id, ln.product.picture_id) for ln in summary.lines]
+    )
     context = {
         "summary": summary,
+        "rows": [
+            (line, pictures[line.product.product_id, line.product.picture_id])
+            for line in summary.lines
+        ],
         "coupon_form": CouponForm(),
         "destination_form": DestinationForm(initial={"country": summary.country}),
         "max_quantity": Cart.MAX_QTY,
@@ -62,7 +70,7 @@ def add(request, product_id: int | None = None):
     except ShopError as err:
         messages.error(request, err.message)
     else:
-        name = summary.line(product_id).product.name
+        name = summary.line(product_id).product.label
         messages.success(request, f"Added {quantity} × {name} to your cart.")
     return _back(request, form.cleaned_data["next"])
 

@@ -1,12 +1,15 @@
 """Catalog endpoints: thin over catalog.selectors and catalog.services."""
 
+from typing import Annotated
+
 from django.conf import settings
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool
 
 from catalog import selectors, services
-from catalog.models import Product, TaxClass
+from catalog.models import Product, ProductImage, TaxClass
+from catalog.options import values_of
 from core.errors import NotFound, ShopError
 from core.openapi import doc, link
 from core.permissions import require_perm
@@ -15,31 +18,118 @@ from core.schemas import Amount, Id, Money, multiline_text, text
 router = Router(tags=["catalog"])
 
 MAX_GRAMS = 2**31 - 1  # what a PositiveIntegerField holds on every database
+OptionNames = Annotated[list[text(40)], Field(max_length=2)]
+OptionValues = Annotated[dict[text(40), text(40)], Field(min_length=1, max_length=2)]
+
+
+def _absolute(context, url: str | None) -> str | None:
+    return context["request"].build_absolute_uri(url) if url else None
+
+
+class ImageOut(Schema):
+    """A picture: the checked, re-encoded file and its size."""
+
+    id: int
+    url: str
+    alt: str
+    width: int
+    height: int
+
+    @staticmethod
+    def resolve_url(image: ProductImage, context) -> str:
+        return _absolute(context, image.file.url)
+
+
+class OptionOut(Schema):
+    name: str
+    values: list[str]
+
+
+class VariantOut(Schema):
+    """One variant of a product with options: what is bought (`variant_id` in the cart)."""
+
+    id: int
+    sku: str
+    options: dict[str, str]
+    price: Money  # its own, else its product's
+    stock: int
+    in_stock: bool
+    image_id: int | None  # its own picture (one of the product's `images`), else null
+
+    @staticmethod
+    def resolve_options(variant: Product) -> dict[str, str]:
+        return dict(zip(variant.parent.option_names, variant.option_values, strict=False))
+
+    @staticmethod
+    def resolve_price(variant: Product):
+        return variant.price if variant.price is not None else variant.parent.price
+
+    @staticmethod
+    def resolve_image_id(variant: Product) -> int | None:
+        return variant.picture_id
 
 
 class ProductOut(Schema):
-    """A product as the API shows it, read from a Product with its category."""
+    """A product as the API shows it, read with selectors.with_figures, its category,
+    pictures and active variants."""
 
     id: int
     sku: str
     name: str
     slug: str
     description: str
-    price: Money
+    price: Money  # a product with options: what a variant without its own price costs
+    price_from: Money | None  # the cheapest variant's price (null: no variant on sale)
+    price_to: Money | None  # the dearest's; both the price without options
     currency: str
     category: str = Field(..., alias="category.slug")
     in_stock: bool
-    stock: int
-    image_url: str | None
+    stock: int  # with options: its active variants' together
+    image_url: str | None  # the main picture (the first of `images`)
+    images: list[ImageOut]
+    options: list[OptionOut]  # [] for a product without options
+    variants: list[VariantOut]  # its active variants, for a product with options
 
     @staticmethod
     def resolve_currency(product: Product) -> str:
         return settings.CURRENCY
 
     @staticmethod
+    def resolve_stock(product: Product) -> int:
+        return product.available
+
+    @staticmethod
+    def resolve_in_stock(product: Product) -> bool:
+        return product.available > 0
+
+    @staticmethod
     def resolve_image_url(product: Product, context) -> str | None:
-        url = product.image_url
-        return context["request"].build_absolute_uri(url) if url else None
+        picture = product.main_picture
+        return _absolute(context, picture.file.url) if picture else None
+
+    @staticmethod
+    def resolve_variants(product: Product) -> list[Product]:
+        return list(product.variants.all()) if product.has_options else []
+
+    @staticmethod
+    def resolve_options(product: Product) -> list[dict]:
+        if not product.has_options:
+            return []
+        values = values_of(product, list(product.variants.all()))
+        return [{"name": n, "values": v} for n, v in zip(product.option_names, values, strict=True)]
+
+
+class StaffVariantOut(VariantOut):
+    """What staff writes of a variant answer: with what only staff see."""
+
+    own_price: Money | None  # null: it sells at its product's price
+    active: bool
+    weight_grams: int
+    tax_class: str
+
+    @staticmethod
+    def resolve_own_price(variant: Product):
+        return variant.price
 
 
 class StaffProductOut(ProductOut):
@@ -95,6 +185,7 @@ class ProductIn(Schema):
     active: StrictBool = True
     weight_grams: int = Field(0, ge=0, le=MAX_GRAMS, strict=True)  # of one unit
     tax_class: TaxClass = TaxClass.STANDARD
+    options: OptionNames = []  # e.g. ["Size", "Grind"]: sold as its variants
 
 
 class ProductPatch(Schema):
@@ -106,6 +197,43 @@ class ProductPatch(Schema):
     stock: int | None = Field(None, ge=0, le=1_000_000, strict=True)
     category: text(100) | None = None
     description: multiline_text(5000) | None = None
+    active: StrictBool | None = None
+    weight_grams: int | None = Field(None, ge=0, le=MAX_GRAMS, strict=True)
+    tax_class: TaxClass | None = None
+    options: OptionNames | None = None  # renames them; their number only without variants
+
+
+class VariantIn(Schema):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sku": "beans-1kg-ground",
+                    "options": {"Size": "1 kg", "Grind": "Ground"},
+                    "price": "16.00",
+                    "stock": 12,
+                    "weight_grams": 1000,
+                }
+            ]
+        }
+    )
+
+    sku: text(64)
+    options: OptionValues
+    price: Amount | None = None  # absent or null: the product's price
+    stock: int = Field(0, ge=0, le=1_000_000, strict=True)
+    active: StrictBool = True
+    weight_grams: int = Field(None, ge=0, le=MAX_GRAMS, strict=True)  # absent: the product's
+    tax_class: TaxClass = None  # absent: the product's
+
+
+class VariantPatch(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"stock": 30}, {"price": None}]})
+
+    sku: text(64) | None = None
+    options: OptionValues | None = None
+    price: Amount | None = None  # null: back to the product's price
+    stock: int | None = Field(None, ge=0, le=1_000_000, strict=True)
     active: StrictBool | None = None
     weight_grams: int | None = Field(None, ge=0, le=MAX_GRAMS, strict=True)
     tax_class: TaxClass | None = None
@@ -174,8 +302,11 @@ def get_product(request, product_id: Id):
 
 @router.get("/products/{product_id}/stock", response=StockOut)
 def get_stock(request, product_id: Id):
-    product = _visible_or_404(product_id)
-    return {"product_id": product.pk, "sku": product.sku, "quantity": product.stock}
+    try:
+        product = selectors.product_figures(product_id=product_id)
+    except Product.DoesNotExist:
+        raise NotFound("No such product.", code="product_not_found") from None
+    return {"product_id": product.pk, "sku": product.sku, "quantity": product.available}
 
 
 @router.get("/categories", response=list[CategoryOut])
@@ -199,9 +330,30 @@ def list_categories(request):
     ),
 )
 def create_product(request, body: ProductIn):
-    """Staff only: add a product."""
+    """Staff only: add a product (with `options`, sold as the variants added to it)."""
     require_perm(request, "catalog.add_product")
-    return Status(201, services.create_product(**body.model_dump()))
+    product = services.create_product(**body.model_dump())
+    return Status(201, selectors.any_product(product_id=product.pk))
+
+
+def _staff_product(product_id: int) -> Product:
+    try:
+        return selectors.any_product(product_id=product_id)
+    except Product.DoesNotExist:
+        raise NotFound("No such product.", code="product_not_found") from None
+
+
+def _changes(body: Schema, nullable: tuple[str, ...] = ()) -> dict:
+    """The fields a PATCH sets; a null is a 400 except for the `nullable` ones."""
+    changes = body.model_dump(exclude_unset=True)
+    nulls = [name for name, value in changes.items() if value is None and name not in nullable]
+    if nulls:
+        raise ShopError(
+            "Some fields are invalid.",
+            code="validation_error",
+            fields={name: ["must not be null"] for name in nulls},
+        )
+    return changes
 
 
 @router.patch(
@@ -213,24 +365,57 @@ def update_product(request, product_id: Id, body: ProductPatch):
     """Staff only: change some fields of a product (inactive ones too)."""
     require_perm(request, "catalog.change_product")
     try:
-        product = Product.objects.select_related("category").get(pk=product_id)
+        product = Product.objects.select_related("category").get(pk=product_id, parent__isnull=True)
     except Product.DoesNotExist:
         raise NotFound("No such product.", code="product_not_found") from None
-    changes = body.model_dump(exclude_unset=True)
-    nulls = [name for name, value in changes.items() if value is None]
-    if nulls:
-        raise ShopError(
-            "Some fields are invalid.",
-            code="validation_error",
-            fields={name: ["must not be null"] for name in nulls},
-        )
-    return services.update_product(product=product, **changes)
+    services.update_product(product=product, **_changes(body))
+    return _staff_product(product_id)
 
 
 @router.delete("/products/{product_id}", response={204: None}, openapi_extra=doc(auth="staff"))
 def delete_product(request, product_id: Id):
     """Staff only: the product becomes inactive; orders keep their lines."""
     require_perm(request, "catalog.delete_product")
-    product = _visible_or_404(product_id)
-    services.deactivate_product(product=product)
+    if not selectors.visible_products().filter(pk=product_id).exists():
+        raise NotFound("No such product.", code="product_not_found")
+    services.deactivate_product(product=Product(pk=product_id))
+    return Status(204, None)
+
+
+@router.post(
+    "/products/{product_id}/variants",
+    response={201: StaffVariantOut},
+    openapi_extra=doc(errors=(404, 409), auth="staff"),
+)
+def create_variant(request, product_id: Id, body: VariantIn):
+    """Staff only: add a variant to a product with options (409 `no_options` without)."""
+    require_perm(request, "catalog.add_product")
+    product = _staff_product(product_id)
+    variant = services.create_variant(product=product, **body.model_dump(exclude_none=True))
+    return Status(201, variant)
+
+
+@router.patch(
+    "/products/{product_id}/variants/{variant_id}",
+    response=StaffVariantOut,
+    openapi_extra=doc(errors=(404, 409), auth="staff"),
+)
+def update_variant(request, product_id: Id, variant_id: Id, body: VariantPatch):
+    """Staff only: change some fields of a variant; `price` null sells it at the product's."""
+    require_perm(request, "catalog.change_product")
+    variant = services.variant_of(_staff_product(product_id), variant_id)
+    return services.update_variant(variant=variant, **_changes(body, nullable=("price",)))
+
+
+@router.delete(
+    "/products/{product_id}/variants/{variant_id}",
+    response={204: None},
+    openapi_extra=doc(errors=(404,), auth="staff"),
+)
+def delete_variant(request, product_id: Id, variant_id: Id):
+    """Staff only: the variant becomes inactive: carts holding it drop the line with a
+    notice; orders keep their lines."""
+    require_perm(request, "catalog.delete_product")
+    variant = services.variant_of(_staff_product(product_id), variant_id)
+    services.deactivate_product(product=variant)
     return Status(204, None)

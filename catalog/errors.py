@@ -1,6 +1,6 @@
 """The catalog's errors (the cart and orders raise them too)."""
 
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound, ShopError
 
 
 class ProductNotFound(NotFound):
@@ -9,3 +9,9 @@ class ProductNotFound(NotFound):
 
 class InsufficientStock(Conflict):
     code, message = "insufficient_stock", "Not enough stock."
+
+
+class VariantRequired(ShopError):
+    """A product with options is bought as one of its variants, never as itself."""
+
+    code, message = "variant_required", "Choose one of the product's options."

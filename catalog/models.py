@@ -1,11 +1,14 @@
 """Categories and products."""
 
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from core.money import MAX_AMOUNT
+from core.money import MAX_AMOUNT, to_cents
 from core.text import validate_multiline
 
 
@@ -30,6 +33,23 @@ class Category(models.Model):
 
 
 class Product(models.Model):
+    """A product, or one variant of a product with options (oscar's parent and child products).
+
+    A product without options is bought as itself. A product with options (`option1_name`,
+    optionally `option2_name`, e.g. "Size" and "Grind") is never bought itself: its variants
+    are, each a Product row with `parent` set, its own SKU, stock, weight, tax class and
+    active flag, the values `option1`/`option2`, and a price or none (the product's). So
+    stock is one column and one conditional UPDATE whatever is bought (orders/stock.py).
+    """
+
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="variants",
+        help_text="Set on a variant: the product it is an option of.",
+    )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
     sku = models.CharField("SKU", max_length=64, unique=True)
     name = models.CharField(max_length=100)
@@ -37,21 +57,35 @@ class Product(models.Model):
     # Multi-line text (core/text.py): the admin's form and the API's schema follow one rule.
     description = models.TextField(blank=True, max_length=5000, validators=[validate_multiline])
     # At most MAX_AMOUNT (what the column holds); the cart and checkout bound the totals.
+    # Empty only on a variant: it then sells at its product's price.
     price = models.DecimalField(
         max_digits=10,
         decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_AMOUNT)],
+        help_text="A variant without a price sells at its product's.",
     )
     stock = models.PositiveIntegerField(default=0)
     weight_grams = models.PositiveIntegerField(
         default=0, help_text="Shipping weight of one unit, in grams (for weight-banded shipping)."
     )
     tax_class = models.CharField(max_length=10, choices=TaxClass.choices, default=TaxClass.STANDARD)
-    image = models.FileField(
-        upload_to="products/",
+    option1_name = models.CharField(
+        "first option", max_length=40, blank=True, help_text='A product with options: e.g. "Size".'
+    )
+    option2_name = models.CharField(
+        "second option", max_length=40, blank=True, help_text='Optional: e.g. "Grind".'
+    )
+    option1 = models.CharField("value of the first option", max_length=40, blank=True)
+    option2 = models.CharField("value of the second option", max_length=40, blank=True)
+    picture = models.ForeignKey(
+        "ProductImage",
+        null=True,
         blank=True,
-        validators=[FileExtensionValidator(["svg", "png", "jpg", "jpeg", "webp"])],
-        help_text="An SVG, PNG, JPEG or WebP picture of the product.",
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A variant's own picture (one of its product's); else the product's first.",
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -62,19 +96,112 @@ class Product(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price__isnull=False) | Q(parent__isnull=False),
+                name="product_price_unless_variant",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "option1", "option2"],
+                condition=Q(parent__isnull=False),
+                name="variant_options_unique",
+            ),
         ]
         indexes = [models.Index(fields=["active", "-created_at"])]
 
     def __str__(self):
+        if self.parent_id:
+            return f"{self.name} – {self.option_label} ({self.sku})"
         return f"{self.name} ({self.sku})"
 
     def get_absolute_url(self):
         return reverse("catalog:detail", args=[self.slug])
+
+    def clean(self):
+        if self.parent_id is None and self.price is None:
+            raise ValidationError({"price": "A product needs a price (only variants may omit it)."})
+        if self.option2_name and not self.option1_name:
+            raise ValidationError({"option2_name": "Name the first option first."})
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
 
     @property
-    def image_url(self) -> str | None:
-        return self.image.url if self.image else None
+    def lowest_price(self) -> Decimal | None:
+        """The cheapest price on sale (needs selectors.with_figures): a card's "from" price."""
+        return None if self.price_from is None else to_cents(Decimal(self.price_from))
+
+    @property
+    def varies(self) -> bool:
+        """Whether its variants on sale have different prices (needs with_figures)."""
+        return self.price_from is not None and self.price_from != self.price_to
+
+    @property
+    def main_picture(self) -> "ProductImage | None":
+        """The first picture (read from prefetched `images` where the page prefetched them)."""
+        return next(iter(self.images.all()), None)
+
+    @property
+    def has_options(self) -> bool:
+        return bool(self.option1_name)
+
+    @property
+    def option_names(self) -> list[str]:
+        return [name for name in (self.option1_name, self.option2_name) if name]
+
+    @property
+    def option_values(self) -> list[str]:
+        """A variant's values, in the order of its product's options."""
+        return [value for value in (self.option1, self.option2) if value]
+
+    @property
+    def option_label(self) -> str:
+        return " / ".join(self.option_values)
+
+
+class VariantManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(parent__isnull=False)
+
+
+class Variant(Product):
+    """The variants alone (a proxy: the same rows), for the admin's list of them."""
+
+    objects = VariantManager()
+
+    class Meta:
+        proxy = True
+
+    def __str__(self):
+        return f"{self.sku}: {self.option_label}"
+
+
+class ProductImage(models.Model):
+    """One picture of a product, checked and re-encoded on upload (catalog/images.py), with
+    its renditions (the sizes the pages show, in WebP and JPEG or PNG) made once and stored.
+
+    `renditions` maps a size name to its files: {"card": {"width": 240, "height": 180,
+    "webp": [name 1x, name 2x], "fallback": [...]}, ...}, so a page shows any number of
+    pictures from the rows alone (no query or file access per picture).
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(upload_to="products/", max_length=200)
+    alt = models.CharField(
+        "alt text",
+        max_length=200,
+        blank=True,
+        help_text="What the picture shows, for screen readers.",
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="The first is the main picture."
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.alt or self.file.name

@@ -1,12 +1,29 @@
 """Catalog reads."""
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, ProductImage
 
 # What a product card on the catalog page shows (the primary key is always read too).
-CARD_FIELDS = ("slug", "name", "price", "image", "stock")
+CARD_FIELDS = ("slug", "name", "price", "stock", "option1_name")
 
 # Past this page number no catalog has rows; reading such a page would only risk an OFFSET
 # larger than the database accepts.
@@ -14,7 +31,7 @@ MAX_PAGE = 1_000_000
 
 
 def _matching(q: str, category: str) -> QuerySet[Product]:
-    products = Product.objects.filter(active=True)
+    products = Product.objects.filter(active=True, parent__isnull=True)
     if q:
         products = products.filter(
             Q(name__icontains=q) | Q(sku__icontains=q) | Q(description__icontains=q)
@@ -24,21 +41,86 @@ def _matching(q: str, category: str) -> QuerySet[Product]:
     return products
 
 
+def _variant_figure(aggregate) -> Subquery:
+    """One figure over a product's active variants (NULL for a product without any)."""
+    variants = Product.objects.filter(parent=OuterRef("pk"), active=True).order_by()
+    return Subquery(variants.values("parent").annotate(figure=aggregate).values("figure"))
+
+
+def with_figures(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotate what a card and the API show of each product, variants or not, in the same
+    query: `available` (units for sale: a product with options sums its active variants'),
+    `price_from` and `price_to` (its active variants' cheapest and dearest price, a variant
+    without a price counting at the product's; both the price itself without options)."""
+    variant_price = Coalesce("price", "parent__price")
+    money = Product._meta.get_field("price")
+    return products.annotate(
+        available=Case(
+            When(option1_name="", then="stock"),
+            default=Coalesce(_variant_figure(Sum("stock")), Value(0)),
+            output_field=IntegerField(),
+        ),
+        price_from=Case(
+            When(option1_name="", then="price"),
+            default=_variant_figure(Min(variant_price)),
+            output_field=money,
+        ),
+        price_to=Case(
+            When(option1_name="", then="price"),
+            default=_variant_figure(Max(variant_price)),
+            output_field=money,
+        ),
+    )
+
+
+def _pictures() -> Prefetch:
+    return Prefetch("images", queryset=ProductImage.objects.all())
+
+
+def _variants() -> Prefetch:
+    return Prefetch("variants", queryset=Product.objects.filter(active=True).order_by("id"))
+
+
+def _shown(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Products with their category, figures, pictures and active variants."""
+    return (
+        with_figures(products).select_related("category").prefetch_related(_pictures(), _variants())
+    )
+
+
 def visible_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
-    """Active products with their category, newest first, optionally searched and filtered
-    by category slug."""
-    return _matching(q, category).select_related("category")
+    """Active products (not variants) with their category, figures, pictures and active
+    variants, newest first, optionally searched and filtered by category slug."""
+    return _shown(_matching(q, category))
+
+
+def product_figures(*, product_id: int) -> Product:
+    """An active product (not a variant) with its figures alone; raises
+    Product.DoesNotExist otherwise."""
+    return with_figures(_matching("", "")).get(pk=product_id)
+
+
+def any_product(*, product_id: int) -> Product:
+    """A product (not a variant), active or not, as staff writes answer with it; raises
+    Product.DoesNotExist otherwise."""
+    return _shown(Product.objects.filter(parent__isnull=True)).get(pk=product_id)
 
 
 def visible_product(*, product_id: int | None = None, slug: str | None = None) -> Product:
-    """One active product with its category; raises Product.DoesNotExist otherwise."""
+    """One active product (not a variant) with its category, figures, pictures and active
+    variants; raises Product.DoesNotExist otherwise."""
     lookup = {"pk": product_id} if product_id is not None else {"slug": slug}
-    return visible_products().get(**lookup)
+    shown = with_figures(_matching("", "")).select_related("category")
+    product = shown.prefetch_related(_pictures()).get(**lookup)
+    if product.has_options:  # a product without options has no variants to read
+        prefetch_related_objects([product], _variants())
+    return product
 
 
 def product_cards(*, q: str = "", category: str = "") -> QuerySet[Product]:
-    """Visible products as catalog cards: only the fields a card shows."""
-    return _matching(q, category).only(*CARD_FIELDS)
+    """Visible products as catalog cards: only the fields a card shows, its figures, and
+    its pictures (one query for the page's)."""
+    return with_figures(_matching(q, category).only(*CARD_FIELDS)).prefetch_related(_pictures())
 
 
 def product_page(products: QuerySet[Product], *, page, per_page: int) -> Page:
@@ -75,3 +157,16 @@ def product_page(products: QuerySet[Product], *, page, per_page: int) -> Page:
 def categories() -> QuerySet[Category]:
     """Every category, by name."""
     return Category.objects.all()
+
+
+def pictures_for(wanted: list[tuple[int, int | None]]) -> dict[tuple, ProductImage | None]:
+    """The picture to show for each (product id, own picture id or None) pair: its own,
+    else the product's first. One query for any number of pairs."""
+    if not wanted:
+        return {}
+    products, own = {pk for pk, _ in wanted}, {pic for _, pic in wanted if pic is not None}
+    by_id, first = {}, {}
+    for image in ProductImage.objects.filter(Q(product_id__in=products) | Q(pk__in=own)):
+        by_id[image.pk] = image
+        first.setdefault(image.product_id, image)  # ordered by position: the first is main
+    return {(pk, pic): by_id.get(pic) or first.get(pk) for pk, pic in wanted}

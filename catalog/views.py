@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from catalog import selectors
 from catalog.models import Product
+from catalog.options import pick
 from core.text import without_controls
 
 
@@ -33,4 +34,14 @@ def product_detail(request, slug: str):
         product = selectors.visible_product(slug=slug)
     except Product.DoesNotExist:
         raise Http404("No such product.") from None
-    return render(request, "catalog/detail.html", {"product": product})
+    context = {"product": product, "buy": product}
+    if product.has_options:
+        picker = pick(product, list(product.variants.all()), request.GET)
+        context.update(picker=picker, buy=picker.variant)
+    # The variant's own picture, else the product's first (both among the prefetched ones).
+    pictures = list(product.images.all())
+    own = getattr(context["buy"], "picture_id", None)
+    context["picture"] = next((p for p in pictures if p.pk == own), None) or next(
+        iter(pictures), None
+    )
+    return render(request, "catalog/detail.html", context)

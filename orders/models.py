@@ -137,6 +137,12 @@ class OrderLine(models.Model):
     product = models.ForeignKey(
         "catalog.Product", null=True, on_delete=models.SET_NULL, related_name="order_lines"
     )
+    # A variant's line: `product` is the variant (its stock moved), `variant_of` its product,
+    # `options` the option values when ordered, e.g. {"Size": "1 kg", "Grind": "whole"}.
+    variant_of = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    options = models.JSONField(default=dict, blank=True)
     sku = models.CharField(max_length=64)
     name = models.CharField(max_length=100)
     unit_price = money_field()
@@ -164,6 +170,12 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+    @property
+    def label(self) -> str:
+        """The name with a variant's values, e.g. "Coffee beans (1 kg, Ground)"."""
+        values = ", ".join(str(value) for value in self.options.values())
+        return f"{self.name} ({values})" if values else self.name
 
 
 class OrderEvent(models.Model):

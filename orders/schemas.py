@@ -126,7 +126,11 @@ class AddressOut(Schema):
 
 
 class OrderLineOut(Schema):
+    # A variant's line: `product_id` is its product's, `variant_id` the variant bought, and
+    # `options` its values when ordered (e.g. {"Size": "1 kg"}); else {} and null.
     product_id: int | None
+    variant_id: int | None
+    options: dict[str, str]
     sku: str
     name: str
     unit_price: Money
@@ -135,6 +139,14 @@ class OrderLineOut(Schema):
     discount: Money  # the line's share of the order's discount
     tax_rate: Money  # percent
     tax: Money
+
+    @staticmethod
+    def resolve_product_id(line) -> int | None:
+        return line.variant_of_id if line.options else line.product_id
+
+    @staticmethod
+    def resolve_variant_id(line) -> int | None:
+        return line.product_id if line.options else None
 
 
 class ShippingOut(Schema):

@@ -167,6 +167,11 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Product pictures (catalog/images.py): uploads past these limits are refused (bytes of the
+# file, pixels in all, pixels on the longer side). Media goes through STORAGES["default"].
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1000 * 1000)
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40 * 1000 * 1000)
+IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=8000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -91,6 +91,50 @@ class ProductFactory(factory.django.DjangoModelFactory):
     stock = 10
 
 
+class VariantFactory(ProductFactory):
+    """A variant (default: of a new product with one option, "Size"); no price of its own."""
+
+    parent = factory.SubFactory(ProductFactory, option1_name="Size", stock=0)
+    category = factory.SelfAttribute("parent.category")
+    name = factory.SelfAttribute("parent.name")
+    price = None
+    option1 = factory.Sequence(lambda n: f"Size {n}")
+
+
+def coffee_beans(**product) -> tuple[Product, dict[tuple[str, str], Product]]:
+    """A product with two options (Size × Grind) and its four variants, keyed by values:
+    250 g at the product's 4.50 (whole: 10 in stock, ground: sold out), 1 kg at 16.00
+    (whole: 5, ground: 3); weights 250 and 1000 g."""
+    beans = ProductFactory(
+        sku="beans",
+        name="Coffee beans",
+        price=Decimal("4.50"),
+        stock=0,
+        option1_name="Size",
+        option2_name="Grind",
+        **product,
+    )
+    rows = [
+        ("250 g", "Whole", None, 10, 250),
+        ("250 g", "Ground", None, 0, 250),
+        ("1 kg", "Whole", Decimal("16.00"), 5, 1000),
+        ("1 kg", "Ground", Decimal("16.00"), 3, 1000),
+    ]
+    variants = {
+        (size, grind): VariantFactory(
+            parent=beans,
+            sku=f"beans-{size.replace(' ', '')}-{grind.lower()}",
+            option1=size,
+            option2=grind,
+            price=price,
+            stock=stock,
+            weight_grams=grams,
+        )
+        for size, grind, price, stock, grams in rows
+    }
+    return beans, variants
+
+
 class CouponFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Coupon
@@ -113,8 +157,24 @@ def product_admin_form(product, **fields) -> dict:
         "weight_grams": str(product.weight_grams),
         "tax_class": product.tax_class,
         "active": "on",
+        "option1_name": product.option1_name,
+        "option2_name": product.option2_name,
+        **inline_management("images", product.images.count()),
     }
+    if product.has_options:
+        data.update(inline_management("variants", product.variants.count()))
     return {**data, **fields}
+
+
+def inline_management(prefix: str, initial: int, total: int | None = None) -> dict:
+    """The management form of an admin inline (rows already there: left unchanged by
+    `product_admin_form`, which posts none of their fields)."""
+    return {
+        f"{prefix}-TOTAL_FORMS": str(initial if total is None else total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 class ShippingMethodFactory(factory.django.DjangoModelFactory):

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
+from catalog.models import Product, ProductImage
 from orders.models import Order
 from tests.conftest import ApiClient
 from tests.factories import (
@@ -21,6 +22,7 @@ from tests.factories import (
     ShippingBandFactory,
     ShippingMethodFactory,
     TaxRateFactory,
+    VariantFactory,
 )
 from tests.orders.conftest import ADDRESS, api_checkout, mark_paid, place
 from tests.orders.payment_helpers import card
@@ -76,41 +78,69 @@ def _cart_of(client, products, lines: int):
 
 @pytest.mark.parametrize("count", [1, 20])
 def test_product_list_page(client, django_assert_num_queries, count):
-    ProductFactory.create_batch(count)
-    with django_assert_num_queries(2):  # page of products with their count, categories
+    with_options_and_pictures(count)
+    # The page of products with their count and figures, its pictures, categories.
+    with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("lines", [1, 20])
 def test_product_list_page_with_a_cart(client, products, django_assert_num_queries, lines):
     _cart_of(client, products, lines)
-    with django_assert_num_queries(3):  # session, page of products with their count, categories
+    with django_assert_num_queries(4):  # session, products with their count, pictures, categories
         assert client.get("/").status_code == 200
 
 
 def test_product_page(client, product, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the product with its category
+    with django_assert_num_queries(2):  # the product with its category, its pictures
+        assert client.get(product.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_product_page_with_options(client, django_assert_num_queries, count):
+    product = with_options_and_pictures(count)[0]
+    assert product.variants.count() == count
+    with django_assert_num_queries(3):  # the product, its pictures, its variants
         assert client.get(product.get_absolute_url()).status_code == 200
 
 
 def test_product_page_with_a_cart(client, products, django_assert_num_queries):
     _cart_of(client, products, 20)
-    with django_assert_num_queries(2):  # session, product
+    with django_assert_num_queries(3):  # session, product, pictures
         assert client.get(products[0].get_absolute_url()).status_code == 200
 
 
 # Catalog API -----------------------------------------------------------------------------
 
 
+def with_options_and_pictures(count: int) -> list[Product]:
+    """`count` products, every other one (the first too) with `count` variants; each with
+    `count` pictures."""
+    products = ProductFactory.create_batch(count)
+    for n, product in enumerate(products):
+        if n % 2 == 0:
+            Product.objects.filter(pk=product.pk).update(option1_name="Size")
+            for size in range(count):
+                VariantFactory(parent=product, option1=f"{size}")
+        ProductImage.objects.bulk_create(
+            ProductImage(product=product, file=f"products/{n}-{i}.png", width=8, height=6)
+            for i in range(count)
+        )
+    return products
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_api_product_list(api_client, django_assert_num_queries, count):
-    ProductFactory.create_batch(count)
-    with django_assert_num_queries(1):  # page of products with categories and the count
+    with_options_and_pictures(count)
+    # The page of products with categories, figures and the count; pictures; variants.
+    with django_assert_num_queries(3):
         assert api_client.get("/api/products").status_code == 200
 
 
-def test_api_product(api_client, product, django_assert_num_queries):
-    with django_assert_num_queries(1):
+@pytest.mark.parametrize("count", [1, 20])
+def test_api_product(api_client, django_assert_num_queries, count):
+    product = with_options_and_pictures(count)[0]
+    with django_assert_num_queries(3):  # the product, its pictures, its variants
         assert api_client.get(f"/api/products/{product.pk}").status_code == 200
 
 
@@ -127,12 +157,15 @@ def test_api_categories(api_client, products, django_assert_num_queries):
 def test_api_create_product(staff_client, product, django_assert_num_queries):
     category = product.category.slug
     body = {"sku": "new", "name": "New", "price": "1.00", "stock": 1, "category": category}
-    with django_assert_num_queries(9):  # +2: the user's and group permissions (require_perm)
+    # +2: the user's and group permissions (require_perm); +3: the answer's product as read
+    # for any client (with pictures and variants).
+    with django_assert_num_queries(12):
         assert staff_client.post("/api/products", body).status_code == 201
 
 
 def test_api_update_product(staff_client, product, django_assert_num_queries):
-    with django_assert_num_queries(8):  # +2: the user's and group permissions (require_perm)
+    # +2: the user's and group permissions (require_perm); +3: the answer (as on create).
+    with django_assert_num_queries(11):
         assert staff_client.patch(f"/api/products/{product.pk}", {"stock": 5}).status_code == 200
 
 
@@ -243,7 +276,17 @@ def test_api_cart_remove_coupon(api_client, products, django_assert_num_queries)
 def test_cart_page(client, products, django_assert_num_queries, lines):
     _cart_of(client, products, lines)
     client.get("/cart/")  # stores the figures shown (a session write), once
-    with django_assert_num_queries(2):  # session, products
+    with django_assert_num_queries(3):  # session, products, pictures
+        assert client.get("/cart/").status_code == 200
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_cart_page_of_variants_with_pictures(client, django_assert_num_queries, count):
+    products = with_options_and_pictures(count)
+    variants = list(Product.objects.filter(parent__isnull=False))
+    put_cart(client, {row.pk: 1 for row in [*products, *variants] if not row.has_options})
+    client.get("/cart/")
+    with django_assert_num_queries(3):  # session, products and variants, pictures
         assert client.get("/cart/").status_code == 200
 
 

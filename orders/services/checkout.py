@@ -237,6 +237,8 @@ def _place(cart: Cart, owner: Owner, terms: _Terms) -> Order:
         OrderLine(
             order=order,
             product_id=line.product.id,
+            variant_of_id=line.product.product_id if line.product.options else None,
+            options=line.options,
             sku=line.product.sku,
             name=line.product.name,
             unit_price=line.product.price,
@@ -294,7 +296,7 @@ def _check_quote(
 ) -> None:
     """Refuse figures the shopper was not shown (QuoteChanged lists what changed)."""
     fresh = quote_of(summary)
-    names = {pk: product.name for pk, product in products.items()}
+    names = {pk: product.label for pk, product in products.items()}
     chosen = terms.method is not None
     found = changes(cart.shown_quote(), fresh, names, method_chosen=chosen)
     expected = terms.expected_total
@@ -329,17 +331,23 @@ def _shortage(pk: int, quantity: int, product: CartProduct | Product | None) -> 
     return {
         "product_id": pk,
         "sku": product.sku if product is not None else None,
-        "name": product.name if product is not None else None,
+        "name": _label(product),
         "requested": quantity,
         "available": available,
     }
+
+
+def _label(product: CartProduct | Product | None) -> str | None:
+    if product is None:
+        return None
+    return product.label if isinstance(product, CartProduct) else str(product.name)
 
 
 def _check_guest_limit(wanted: list[tuple[int, int]], products: dict[int, CartProduct]) -> None:
     """A guest's order may reserve only so many units of one product (GuestLimit)."""
     limit = settings.GUEST_MAX_UNITS_PER_PRODUCT
     over = [
-        {"product_id": pk, "sku": products[pk].sku, "name": products[pk].name, "requested": qty}
+        {"product_id": pk, "sku": products[pk].sku, "name": products[pk].label, "requested": qty}
         for pk, qty in wanted
         if qty > limit
     ]

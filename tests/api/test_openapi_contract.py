@@ -131,6 +131,24 @@ def test_every_endpoint_answers_as_documented(contract, settings):
     call(boss, "PATCH", "/api/products/{product_id}", {"stock": 1}, status=404, product_id=99999)
     call(boss, "DELETE", "/api/products/{product_id}", status=204, product_id=kiwi["id"])
     call(guest, "DELETE", "/api/products/{product_id}", status=403, product_id=apple.pk)
+    tee = {**new, "sku": "tee", "name": "Tee", "options": ["Size"]}
+    tee = call(boss, "POST", "/api/products", tee, status=201).json()
+    variants = "/api/products/{product_id}/variants"
+    small = {"sku": "tee-s", "options": {"Size": "S"}, "stock": 3}
+    variant = call(boss, "POST", variants, small, status=201, product_id=tee["id"]).json()
+    call(boss, "POST", variants, small, status=409, product_id=tee["id"])
+    call(boss, "POST", variants, {"sku": "t", "options": {}}, status=400, product_id=tee["id"])
+    call(boss, "POST", variants, small, status=404, product_id=99999)
+    call(guest, "POST", variants, small, status=403, product_id=tee["id"])
+    one = variants + "/{variant_id}"
+    ids = {"product_id": tee["id"], "variant_id": variant["id"]}
+    call(boss, "PATCH", one, {"price": "21.00"}, status=200, **ids)
+    call(boss, "PATCH", one, {"stock": 1}, status=404, product_id=tee["id"], variant_id=99999)
+    call(guest, "POST", "/api/cart/items", {"product_id": tee["id"]}, status=400)
+    call(guest, "POST", "/api/cart/items", {"variant_id": variant["id"]}, status=200)
+    call(guest, "DELETE", "/api/cart/items/{product_id}", status=200, product_id=variant["id"])
+    call(boss, "DELETE", one, status=204, **ids)
+    call(boss, "DELETE", one, status=404, product_id=tee["id"], variant_id=99999)
 
     # Cart.
     call(guest, "GET", "/api/cart", status=200)
@@ -476,6 +494,8 @@ EXAMPLED = {
     "PasswordResetConfirmIn",
     "ProductIn",
     "ProductPatch",
+    "VariantIn",
+    "VariantPatch",
     "ShippingMethodIn",
     "ShippingMethodPatch",
     "TaxRateIn",

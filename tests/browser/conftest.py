@@ -89,7 +89,8 @@ def browser(_orm_next_to_playwright):
 
 @pytest.fixture
 def demo(live_server):
-    """The demo catalog (24 products, coupon SAVE10, customer@example.com) in the test DB."""
+    """The demo catalog (26 products, 2 of them with options; coupon SAVE10;
+    customer@example.com) in the test DB."""
     call_command("load_demo", stdout=io.StringIO())
 
 

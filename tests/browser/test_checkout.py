@@ -25,7 +25,7 @@ def field(page, label):
     return page.locator(".field").filter(has=page.get_by_label(label, exact=True))
 
 
-def shop_for_sourdough_and_coffee(page):
+def shop_for_sourdough_and_tea(page):
     """Search, open a product, add two products, fix a quantity and apply SAVE10 in the cart."""
     page.goto("/")
     page.get_by_role("searchbox", name="Search products").fill("bread")
@@ -40,9 +40,9 @@ def shop_for_sourdough_and_coffee(page):
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("1")
 
-    page.get_by_role("searchbox", name="Search products").fill("coffee")
+    page.get_by_role("searchbox", name="Search products").fill("earl grey")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("button", name="Add Coffee beans (250 g) to cart").click()
+    page.get_by_role("button", name="Add Earl Grey tea (250 g) to cart").click()
     expect(page.get_by_test_id("cart-count")).to_have_text("2")
 
     page.get_by_role("link", name=re.compile(r"^Cart")).click()
@@ -62,7 +62,7 @@ def shop_for_sourdough_and_coffee(page):
 @pytest.mark.parametrize("js", [True, False], ids=["js", "no-js"])
 def test_guest_buys_two_products_with_a_coupon(open_page, js):
     page = open_page(js=js)
-    shop_for_sourdough_and_coffee(page)
+    shop_for_sourdough_and_tea(page)
     page.get_by_role("link", name="Check out").click()
     expect(page).to_have_url(re.compile(r"/orders/checkout/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Checkout")
@@ -126,7 +126,7 @@ def test_guest_buys_two_products_with_a_coupon(open_page, js):
         "GB",
     )
     assert Product.objects.get(sku="sourdough").stock == 25 - 2
-    assert Product.objects.get(sku="coffee").stock == 35 - 1
+    assert Product.objects.get(sku="earl-grey").stock == 35 - 1
     expect(page.get_by_test_id("cart-count")).to_have_text("0")
     if js:
         shot(page, "confirmation")

@@ -189,7 +189,7 @@ def test_a_guest_in_germany_with_tax_inclusive_prices_pays_subtotal_plus_shippin
     settings.PRICES_INCLUDE_TAX = True
     page = open_page()
     add(page, "cold-brew", 2)  # 2 × 3.60 = 7.20, standard class (DE 19 %)
-    add(page, "coffee", 1)  # 9.50, reduced class (DE 7 %)
+    add(page, "earl-grey", 1)  # 9.50, reduced class (DE 7 %)
     page.goto("/cart/")
     page.get_by_label("Coupon code").fill("SAVE10")
     page.get_by_role("button", name="Apply coupon").click()
@@ -259,7 +259,7 @@ def test_a_guest_in_germany_with_tax_inclusive_prices_pays_subtotal_plus_shippin
              for ln in order.lines.all()}  # fmt: skip
     assert lines == {
         "cold-brew": (D("0.72"), D("19"), D("1.03")),
-        "coffee": (D("0.95"), D("7"), D("0.56")),
+        "earl-grey": (D("0.95"), D("7"), D("0.56")),
     }
 
 

@@ -54,6 +54,8 @@ def test_the_cart_body_is_exactly_the_contracts(api_client, apple):
             {
                 "id": apple.pk,
                 "product_id": apple.pk,
+                "variant_id": None,
+                "options": {},
                 "sku": "apple",
                 "name": "Apple",
                 "unit_price": 0.5,

@@ -58,16 +58,16 @@ def test_pagination_splits_the_list(client, settings):
 @pytest.mark.parametrize("count", [1, 30])
 def test_product_list_takes_constant_queries(client, django_assert_num_queries, count):
     ProductFactory.create_batch(count)
-    with django_assert_num_queries(2):  # page of products with their count, categories
+    with django_assert_num_queries(3):  # products with their count, pictures, categories
         assert client.get("/").status_code == 200
 
 
 def test_a_page_past_the_end_costs_a_count_and_a_second_read(client, django_assert_num_queries):
     ProductFactory.create_batch(3)
-    with django_assert_num_queries(4):  # page (empty), count, last page, categories
+    with django_assert_num_queries(5):  # page (empty), count, last page, pictures, categories
         html = client.get("/?page=7").content.decode()
     assert html.count('<li class="card">') == 3  # the last page: here the only one
-    with django_assert_num_queries(2):  # page of products with their count, categories
+    with django_assert_num_queries(3):  # products with their count, pictures, categories
         assert client.get("/?page=1").status_code == 200
 
 
@@ -203,10 +203,10 @@ def test_load_demo_is_idempotent(capsys):
     assert "created product apple" in capsys.readouterr().out
     assert Product.objects.count() >= 20 and Category.objects.count() >= 4
     assert Product.objects.filter(sku__in=["apple", "banana"]).count() == 2
-    before = list(Product.objects.values_list("sku", "stock", "price", "image"))
+    before = list(Product.objects.values_list("sku", "stock", "price", "images__file"))
     call_command("load_demo")
     assert "nothing changed" in capsys.readouterr().out
-    assert list(Product.objects.values_list("sku", "stock", "price", "image")) == before
+    assert list(Product.objects.values_list("sku", "stock", "price", "images__file")) == before
 
 
 def _sql_sent(client, path):

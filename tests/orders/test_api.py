@@ -40,6 +40,8 @@ def test_checkout_answers_201_with_the_contract_order(api_client):
     assert body["lines"] == [
         {
             "product_id": apple.pk,
+            "variant_id": None,
+            "options": {},
             "sku": "apple",
             "name": "Apple",
             "unit_price": 0.5,

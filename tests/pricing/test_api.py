@@ -319,6 +319,8 @@ def test_checkout_with_a_method_keeps_a_snapshot_of_it(api_client, methods, rate
     assert body["tax_included"] is False
     assert body["lines"][0] | {"product_id": None} == {
         "product_id": None,
+        "variant_id": None,
+        "options": {},
         "sku": "apple",
         "name": "Apple",
         "unit_price": 10.0,

@@ -6,13 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.files import File
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
 from cart.models import Coupon
+from catalog.images import add_picture
 from catalog.models import Category, Product
+from demo.pictures import draw
 from pricing.models import ShippingMethod, TaxRate
 
 DEMO = Path(__file__).resolve().parents[2] / "data"
@@ -32,10 +33,10 @@ class Command(BaseCommand):
                 if new:
                     created.append(f"category {cat.slug}")
             tax_classes, weights = data["tax_class_by_category"], data["weights"]
-            for cat, sku, name, price, stock, _color, description in data["products"]:
+            for cat, sku, name, price, stock, colour, description in data["products"]:
                 if Product.objects.filter(sku=sku).exists():
                     continue
-                product = Product(
+                product = Product.objects.create(
                     category=categories[cat],
                     sku=sku,
                     name=name,
@@ -46,10 +47,10 @@ class Command(BaseCommand):
                     weight_grams=weights[sku],
                     tax_class=tax_classes[cat],
                 )
-                with (DEMO / "images" / f"{sku}.svg").open("rb") as image:
-                    product.image.save(f"{sku}.svg", File(image), save=False)
-                product.save()
+                add_picture(product=product, file=draw(name=name, colour=colour), alt=name)
                 created.append(f"product {sku}")
+            for row in data["products_with_options"]:
+                created += _product_with_options(row, categories[row["category"]], tax_classes)
             for row in data["coupons"]:
                 _, new = Coupon.objects.get_or_create(code=row["code"], defaults=row)
                 if new:
@@ -75,3 +76,50 @@ class Command(BaseCommand):
             if created
             else "Demo data already loaded; nothing changed."
         )
+
+
+def _product_with_options(row: dict, category: Category, tax_classes: dict) -> list[str]:
+    """A product sold as variants, with its drawn pictures, and whichever of its variants are
+    missing; each variant may show one of the product's pictures."""
+    created = []
+    product = Product.objects.filter(sku=row["sku"]).first()
+    tax_class = tax_classes[category.slug]
+    if product is None:
+        product = Product.objects.create(
+            category=category,
+            sku=row["sku"],
+            name=row["name"],
+            slug=row["sku"],
+            price=Decimal(row["price"]),
+            description=row["description"],
+            weight_grams=row["variants"][0]["weight_grams"],  # never shipped: its variants are
+            tax_class=tax_class,
+            option1_name=row["options"][0],
+            option2_name=row["options"][1] if len(row["options"]) > 1 else "",
+        )
+        for spec in row["pictures"]:
+            drawing = draw(name=spec["caption"], colour=row["colour"], style=spec["style"],
+                           mark=spec.get("mark", ""))  # fmt: skip
+            add_picture(product=product, file=drawing, alt=spec["alt"])
+        created.append(f"product {product.sku}")
+    pictures = list(product.images.all())
+    for spec in row["variants"]:
+        if Product.objects.filter(sku=spec["sku"]).exists():
+            continue
+        values = [*spec["values"], ""]
+        Product.objects.create(
+            parent=product,
+            category=category,
+            sku=spec["sku"],
+            name=product.name,
+            slug=spec["sku"],
+            price=None if spec["price"] is None else Decimal(spec["price"]),
+            stock=spec["stock"],
+            weight_grams=spec["weight_grams"],
+            tax_class=tax_class,
+            option1=values[0],
+            option2=values[1],
+            picture=None if spec["picture"] is None else pictures[spec["picture"]],
+        )
+        created.append(f"variant {spec['sku']} ({' / '.join(spec['values'])})")
+    return created

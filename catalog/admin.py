@@ -120,7 +120,9 @@ class ProductAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Write only what the form (or the changelist row) changed: a checkout may have
         # taken stock since the form was read, and saving the row whole would undo it.
-        obj.save(update_fields=[*form.changed_data, "updated_at"] if change else None)
+        columns = {field.name for field in Product._meta.concrete_fields}
+        changed = [name for name in form.changed_data if name in columns]
+        obj.save(update_fields=[*changed, "updated_at"] if change else None)
 
     def save_formset(self, request, form, formset, change):
         product = form.instance

@@ -162,8 +162,24 @@ def product_admin_form(product, **fields) -> dict:
         **inline_management("images", product.images.count()),
     }
     if product.has_options:
-        data.update(inline_management("variants", product.variants.count()))
+        data.update(variant_rows(product))
     return {**data, **fields}
+
+
+def variant_rows(product, extra: int = 0) -> dict:
+    """The admin's variants inline of `product` as posted: every variant unchanged, and
+    room for `extra` new rows (named variants-<n>-<field>, n counting on)."""
+    variants = list(Product.objects.filter(parent=product).order_by("pk"))
+    data = inline_management("variants", len(variants), total=len(variants) + extra)
+    for n, variant in enumerate(variants):
+        data[f"variants-{n}-id"] = str(variant.pk)
+        data[f"variants-{n}-parent"] = str(product.pk)
+        for field in ("sku", "option1", "option2", "stock", "weight_grams", "tax_class"):
+            data[f"variants-{n}-{field}"] = str(getattr(variant, field))
+        data[f"variants-{n}-price"] = "" if variant.price is None else str(variant.price)
+        if variant.active:
+            data[f"variants-{n}-active"] = "on"
+    return data
 
 
 def inline_management(prefix: str, initial: int, total: int | None = None) -> dict:

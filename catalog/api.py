@@ -8,6 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool
 
 from catalog import selectors, services
+from catalog.images import SIZES, picture_urls
 from catalog.models import Product, ProductImage, TaxClass
 from catalog.options import values_of
 from core.errors import NotFound, ShopError
@@ -26,18 +27,42 @@ def _absolute(context, url: str | None) -> str | None:
     return context["request"].build_absolute_uri(url) if url else None
 
 
+class RenditionOut(Schema):
+    """One size of a picture, as the pages show it: JPEG or PNG, and WebP."""
+
+    width: int
+    height: int
+    url: str
+    webp_url: str | None  # null until the picture's renditions are made
+
+
 class ImageOut(Schema):
-    """A picture: the checked, re-encoded file and its size."""
+    """A picture: the checked, re-encoded file, its size, and its renditions by size name
+    (`card` 240×180, `product` 480×360, `cart` 64×48, `admin` 100×75 boxes, at 1x)."""
 
     id: int
     url: str
     alt: str
     width: int
     height: int
+    sizes: dict[str, RenditionOut]
 
     @staticmethod
     def resolve_url(image: ProductImage, context) -> str:
         return _absolute(context, image.file.url)
+
+    @staticmethod
+    def resolve_sizes(image: ProductImage, context) -> dict[str, dict]:
+        sizes = {}
+        for size in SIZES:
+            urls = picture_urls(image, size)
+            sizes[size] = {
+                "width": urls["width"],
+                "height": urls["height"],
+                "url": _absolute(context, urls["url"]),
+                "webp_url": _absolute(context, urls["webp_url"]),
+            }
+        return sizes
 
 
 class OptionOut(Schema):

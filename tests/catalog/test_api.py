@@ -226,7 +226,33 @@ def test_image_urls_are_absolute_in_the_list_and_the_product(api_client, setting
     assert api_client.get("/api/products").json()[0]["image_url"] == base + "pear.png"
     body = api_client.get(f"/api/products/{product.pk}").json()
     assert body["image_url"] == base + "pear.png"
-    assert body["images"] == [
+    assert [{k: v for k, v in image.items() if k != "sizes"} for image in body["images"]] == [
         {"id": first.pk, "url": base + "pear.png", "alt": "A pear", "width": 80, "height": 60},
         {"id": second.pk, "url": base + "pear-2.png", "alt": "Cut", "width": 8, "height": 6},
     ]
+    # Without renditions yet (a row from before them), each size is the file at the box size.
+    assert body["images"][0]["sizes"]["card"] == {
+        "width": 240,
+        "height": 180,
+        "url": base + "pear.png",
+        "webp_url": None,
+    }
+
+
+def test_a_picture_shows_its_renditions_and_a_variant_names_its_own(api_client):
+    from catalog.images import add_picture
+    from tests.catalog.pictures import png, upload
+    from tests.factories import VariantFactory
+
+    shirt = ProductFactory(option1_name="Size")
+    main = add_picture(product=shirt, file=upload(png(800, 600)), alt="Front")
+    back = add_picture(product=shirt, file=upload(png(600, 800)), alt="Back")
+    large = VariantFactory(parent=shirt, option1="L", picture=back)
+    body = api_client.get(f"/api/products/{shirt.pk}").json()
+    assert [image["id"] for image in body["images"]] == [main.pk, back.pk]
+    card = body["images"][1]["sizes"]["card"]
+    assert (card["width"], card["height"]) == (135, 180)  # fits the 240×180 box
+    assert card["url"].startswith("http://testserver/") and card["url"].endswith(".jpg")
+    assert card["webp_url"].endswith(".webp")
+    assert body["image_url"].endswith(main.file.name)
+    assert body["variants"][0]["id"] == large.pk and body["variants"][0]["image_id"] == back.pk

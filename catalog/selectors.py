@@ -4,6 +4,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
+    Exists,
     IntegerField,
     Max,
     Min,
@@ -33,8 +34,12 @@ MAX_PAGE = 1_000_000
 def _matching(q: str, category: str) -> QuerySet[Product]:
     products = Product.objects.filter(active=True, parent__isnull=True)
     if q:
+        variant_sku = Product.objects.filter(parent=OuterRef("pk"), active=True, sku__icontains=q)
         products = products.filter(
-            Q(name__icontains=q) | Q(sku__icontains=q) | Q(description__icontains=q)
+            Q(name__icontains=q)
+            | Q(sku__icontains=q)
+            | Q(description__icontains=q)
+            | Exists(variant_sku)
         )
     if category:
         products = products.filter(category__slug=category)

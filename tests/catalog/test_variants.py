@@ -258,3 +258,13 @@ def test_shoppers_cannot_write_variants(api_client, user_client):
         )
         assert response.status_code in (401, 403)
     assert not Product.objects.filter(sku="z").exists()
+
+
+def test_search_finds_a_product_by_a_variants_sku(client, api_client):
+    beans, variants = coffee_beans()
+    ProductFactory(name="Tea")
+    page = client.get("/", {"q": "1KG-GROUND"})
+    assert [card.pk for card in page.context["page"].object_list] == [beans.pk]
+    assert [p["id"] for p in api_client.get("/api/products?q=250g").json()] == [beans.pk]
+    Product.objects.filter(parent=beans).update(active=False)
+    assert client.get("/", {"q": "1kg-ground"}).context["page"].paginator.count == 0

@@ -38,6 +38,7 @@ from tests.conftest import ApiClient
 from tests.factories import (
     CouponFactory,
     ProductFactory,
+    VariantFactory,
     ShippingBandFactory,
     ShippingMethodFactory,
     StaffFactory,
@@ -50,8 +51,8 @@ ZERO = Decimal("0.00")
 # price, tax class, grams per unit
 PRODUCTS = [
     (Decimal("1.10"), "standard", 300),
-    (Decimal("2.35"), "reduced", 700),
-    (Decimal("9.99"), "standard", 0),
+    (Decimal("2.35"), "reduced", 700),  # a variant: two sizes of one product with options
+    (Decimal("9.99"), "standard", 0),  # the other variant
 ]
 STOCK = 6
 # percent (US: no rates, so 0 %; GB reduced: no rate, 0 %)
@@ -140,9 +141,14 @@ class ShopMachine(RuleBasedStateMachine):
         self.included = included
         self.prices = override_settings(PRICES_INCLUDE_TAX=included)
         self.prices.enable()
+        parent = ProductFactory(option1_name="Size", price=Decimal("5.00"), stock=0)
         self.products = [
             ProductFactory(price=price, tax_class=tax_class, weight_grams=grams, stock=STOCK)
-            for price, tax_class, grams in PRODUCTS
+            if n == 0
+            else VariantFactory(
+                parent=parent, price=price, tax_class=tax_class, weight_grams=grams, stock=STOCK
+            )
+            for n, (price, tax_class, grams) in enumerate(PRODUCTS)
         ]
         self.spec = {p.pk: spec for p, spec in zip(self.products, PRODUCTS, strict=True)}
         for (country, tax_class), rate in RATES.items():
@@ -202,7 +208,7 @@ class ShopMachine(RuleBasedStateMachine):
         self.destination = (country, method)
         assert response.status_code == 200, cart
         if cart["items"]:
-            grams = sum(self.spec[i["product_id"]][2] * i["quantity"] for i in cart["items"])
+            grams = sum(self.spec[i["id"]][2] * i["quantity"] for i in cart["items"])
             goods = money(cart["subtotal"]) - money(cart["discount"])
             offered = offers(country, goods, grams)
             assert method is None or method in offered
@@ -230,7 +236,7 @@ class ShopMachine(RuleBasedStateMachine):
         response = self._answer(self.shopper.post("/api/checkout", body), {201, 400, 409})
         code = response.json().get("error", {}).get("code")
         assert code != "quote_changed", response.content  # nothing here changes a price
-        lines = {i["product_id"]: i["quantity"] for i in cart["items"]}
+        lines = {i["id"]: i["quantity"] for i in cart["items"]}
         grams = sum(self.spec[pk][2] * qty for pk, qty in lines.items())
         subtotal = money(cart["subtotal"])
         discount = expected_discount(self.coupon, subtotal) if lines else ZERO

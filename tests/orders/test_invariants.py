@@ -38,11 +38,11 @@ from tests.conftest import ApiClient
 from tests.factories import (
     CouponFactory,
     ProductFactory,
-    VariantFactory,
     ShippingBandFactory,
     ShippingMethodFactory,
     StaffFactory,
     TaxRateFactory,
+    VariantFactory,
 )
 from tests.orders.conftest import ADDRESS
 from tests.orders.payment_helpers import DECLINED, FAILS, GOOD, LOST_REPLY, NO_FUNDS, card

@@ -8,7 +8,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool
 
 from catalog import selectors, services
-from catalog.images import SIZES, picture_urls
+from catalog.images import rendition_urls
 from catalog.models import Product, ProductImage, TaxClass
 from catalog.options import values_of
 from core.errors import NotFound, ShopError
@@ -53,15 +53,10 @@ class ImageOut(Schema):
 
     @staticmethod
     def resolve_sizes(image: ProductImage, context) -> dict[str, dict]:
-        sizes = {}
-        for size in SIZES:
-            urls = picture_urls(image, size)
-            sizes[size] = {
-                "width": urls["width"],
-                "height": urls["height"],
-                "url": _absolute(context, urls["url"]),
-                "webp_url": _absolute(context, urls["webp_url"]),
-            }
+        sizes = rendition_urls(image)
+        for urls in sizes.values():
+            urls["url"] = _absolute(context, urls["url"])
+            urls["webp_url"] = _absolute(context, urls["webp_url"])
         return sizes
 
 

@@ -303,5 +303,25 @@ def picture_urls(image: ProductImage, size: str) -> dict:
     }
 
 
+def rendition_urls(image: ProductImage) -> dict[str, dict]:
+    """Every size of `image` at 1x, for the API: {size: {width, height, url, webp_url}},
+    from the row alone (a picture without renditions yet: its file at the box's size)."""
+    url = image.file.storage.url
+    sizes = {}
+    for size, box in SIZES.items():
+        entry = image.renditions.get(size)
+        if entry:
+            sizes[size] = {
+                "width": entry["width"],
+                "height": entry["height"],
+                "url": url(entry["fallback"][0]),
+                "webp_url": url(entry["webp"][0]),
+            }
+        else:
+            sizes[size] = {"width": box[0], "height": box[1], "url": url(image.file.name)}
+            sizes[size]["webp_url"] = None
+    return sizes
+
+
 def _srcset(urls: list[str]) -> str:
     return ", ".join(f"{url} {density}x" for density, url in enumerate(urls, start=1))

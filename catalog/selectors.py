@@ -12,7 +12,6 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -32,7 +31,10 @@ MAX_PAGE = 1_000_000
 
 
 def _matching(q: str, category: str) -> QuerySet[Product]:
-    products = Product.objects.filter(active=True, parent__isnull=True)
+    # Ordered explicitly: Django drops Meta.ordering from the grouped query of with_figures.
+    products = Product.objects.filter(active=True, parent__isnull=True).order_by(
+        *Product._meta.ordering
+    )
     if q:
         variant_sku = Product.objects.filter(parent=OuterRef("pk"), active=True, sku__icontains=q)
         products = products.filter(
@@ -46,33 +48,30 @@ def _matching(q: str, category: str) -> QuerySet[Product]:
     return products
 
 
-def _variant_figure(aggregate) -> Subquery:
-    """One figure over a product's active variants (NULL for a product without any)."""
-    variants = Product.objects.filter(parent=OuterRef("pk"), active=True).order_by()
-    return Subquery(variants.values("parent").annotate(figure=aggregate).values("figure"))
-
-
 def with_figures(products: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate what a card and the API show of each product, variants or not, in the same
-    query: `available` (units for sale: a product with options sums its active variants'),
-    `price_from` and `price_to` (its active variants' cheapest and dearest price, a variant
-    without a price counting at the product's; both the price itself without options)."""
-    variant_price = Coalesce("price", "parent__price")
+    query (its active variants LEFT JOINed and grouped): `available` (units for sale: a
+    product with options sums its active variants'), `price_from` and `price_to` (its active
+    variants' cheapest and dearest price, a variant without a price counting at the
+    product's; both the price itself without options)."""
+    on_sale = Q(variants__active=True)
+    variant_price = Coalesce("variants__price", "price")
     money = Product._meta.get_field("price")
+    without_options = Q(option1_name="")
     return products.annotate(
         available=Case(
-            When(option1_name="", then="stock"),
-            default=Coalesce(_variant_figure(Sum("stock")), Value(0)),
+            When(without_options, then="stock"),
+            default=Coalesce(Sum("variants__stock", filter=on_sale), Value(0)),
             output_field=IntegerField(),
         ),
         price_from=Case(
-            When(option1_name="", then="price"),
-            default=_variant_figure(Min(variant_price)),
+            When(without_options, then="price"),
+            default=Min(variant_price, filter=on_sale),
             output_field=money,
         ),
         price_to=Case(
-            When(option1_name="", then="price"),
-            default=_variant_figure(Max(variant_price)),
+            When(without_options, then="price"),
+            default=Max(variant_price, filter=on_sale),
             output_field=money,
         ),
     )

@@ -60,7 +60,8 @@ def prepare_databases(env: dict, workdir: Path, stock: int = 1_000_000) -> list[
     """Migrate both scratch databases, load the demo catalog, collect static files.
 
     Every product gets `stock` units so that the purchase case never runs out.
-    Returns the ids of the active products.
+    Returns the ids of the active products a shopper adds by `product_id` alone (those
+    without options; a product with options is bought as one of its variants).
     """
     shop = app_env(env, "shop", workdir, "db")
     manage = [str(BIN / "python"), "manage.py"]
@@ -76,7 +77,10 @@ def prepare_databases(env: dict, workdir: Path, stock: int = 1_000_000) -> list[
     )
     with sqlite3.connect(workdir / "shop.sqlite3") as db:
         db.execute("UPDATE catalog_product SET stock = ?", (stock,))
-        rows = db.execute("SELECT id FROM catalog_product WHERE active ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT id FROM catalog_product WHERE active AND parent_id IS NULL"
+            " AND option1_name = '' ORDER BY id"
+        ).fetchall()
     return [pk for (pk,) in rows]
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from catalog import selectors, services
 from catalog.images import rendition_urls
@@ -27,8 +27,9 @@ def _absolute(context, url: str | None) -> str | None:
     return context["request"].build_absolute_uri(url) if url else None
 
 
-class RenditionOut(Schema):
-    """One size of a picture, as the pages show it: JPEG or PNG, and WebP."""
+class RenditionOut(BaseModel):
+    """One size of a picture, as the pages show it: JPEG or PNG, and WebP. (Built from a
+    dict, so a plain pydantic model: validated without ninja's per-field lookups.)"""
 
     width: int
     height: int
@@ -60,7 +61,7 @@ class ImageOut(Schema):
         return sizes
 
 
-class OptionOut(Schema):
+class OptionOut(BaseModel):
     name: str
     values: list[str]
 

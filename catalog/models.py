@@ -141,6 +141,13 @@ class Product(models.Model):
         """The first picture (read from prefetched `images` where the page prefetched them)."""
         return next(iter(self.images.all()), None)
 
+    def picture_of(self, variant: "Product | None") -> "ProductImage | None":
+        """What to show for one of this product's variants (or for itself): the variant's
+        own picture, else the main one (both among `images`)."""
+        own = variant.picture_id if variant is not None else None
+        pictures = list(self.images.all())
+        return next((p for p in pictures if p.pk == own), None) or next(iter(pictures), None)
+
     @property
     def has_options(self) -> bool:
         return bool(self.option1_name)

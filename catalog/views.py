@@ -38,10 +38,5 @@ def product_detail(request, slug: str):
     if product.has_options:
         picker = pick(product, list(product.variants.all()), request.GET)
         context.update(picker=picker, buy=picker.variant)
-    # The variant's own picture, else the product's first (both among the prefetched ones).
-    pictures = list(product.images.all())
-    own = getattr(context["buy"], "picture_id", None)
-    context["picture"] = next((p for p in pictures if p.pk == own), None) or next(
-        iter(pictures), None
-    )
+    context["picture"] = product.picture_of(context["buy"])
     return render(request, "catalog/detail.html", context)

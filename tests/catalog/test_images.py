@@ -16,7 +16,7 @@ from catalog.admin_pictures import ProductImageInline
 from catalog.images import add_picture, check_upload, picture_files
 from catalog.models import Product, ProductImage
 from tests.catalog.pictures import GPS, jpeg, png, png_bomb, upload
-from tests.factories import ProductFactory
+from tests.factories import ProductFactory, coffee_beans
 
 pytestmark = pytest.mark.django_db
 
@@ -428,3 +428,18 @@ def test_a_good_upload_in_the_product_admin_is_re_encoded_with_renditions(
     assert (image.width, image.height, image.alt) == (400, 300, "Our pear")
     assert not any(map(default_storage.exists, old_files))
     assert all(map(default_storage.exists, picture_files(image)))
+
+
+def test_the_product_page_shows_the_chosen_variant_s_own_picture_else_the_main_one(client):
+    beans, variants = coffee_beans()
+    main = add_picture(product=beans, file=upload(png(80, 60)), alt="A bag of beans")
+    big_bag = add_picture(product=beans, file=upload(png(80, 60)), alt="The 1 kg bag")
+    Product.objects.filter(pk=variants["1 kg", "Whole"].pk).update(picture=big_bag)
+
+    def shown(query: str) -> str:
+        html = client.get(f"/products/{beans.slug}/{query}").content.decode()
+        return html.split('class="product-media"', 1)[1].split("</picture>", 1)[0]
+
+    assert 'alt="The 1 kg bag"' in shown("?option1=1+kg&option2=Whole")
+    assert 'alt="A bag of beans"' in shown("?option1=1+kg&option2=Ground")  # no picture of its own
+    assert main.renditions["product"]["fallback"][0] in shown("")

@@ -97,7 +97,10 @@ class ProductAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["category", "sku", "name", "slug", "description", "active"]}),
-        ("Pricing and inventory", {"fields": ["price", "stock", "weight_grams", "tax_class"]}),
+        (
+            "Pricing and inventory",
+            {"fields": ["price", "stock", "low_stock_threshold", "weight_grams", "tax_class"]},
+        ),
         (
             "Options",
             {

@@ -11,10 +11,10 @@ from catalog import selectors, services
 from catalog.images import rendition_urls
 from catalog.models import Product, ProductImage, TaxClass
 from catalog.options import values_of
-from core.errors import NotFound, ShopError
+from core.errors import NotFound
 from core.openapi import doc, link
 from core.permissions import require_perm
-from core.schemas import Amount, Id, Money, multiline_text, text
+from core.schemas import Amount, Id, Money, multiline_text, patch_changes, text
 
 router = Router(tags=["catalog"])
 
@@ -364,19 +364,6 @@ def _staff_product(product_id: int) -> Product:
         raise NotFound("No such product.", code="product_not_found") from None
 
 
-def _changes(body: Schema, nullable: tuple[str, ...] = ()) -> dict:
-    """The fields a PATCH sets; a null is a 400 except for the `nullable` ones."""
-    changes = body.model_dump(exclude_unset=True)
-    nulls = [name for name, value in changes.items() if value is None and name not in nullable]
-    if nulls:
-        raise ShopError(
-            "Some fields are invalid.",
-            code="validation_error",
-            fields={name: ["must not be null"] for name in nulls},
-        )
-    return changes
-
-
 @router.patch(
     "/products/{product_id}",
     response=StaffProductOut,
@@ -389,7 +376,7 @@ def update_product(request, product_id: Id, body: ProductPatch):
         product = Product.objects.select_related("category").get(pk=product_id, parent__isnull=True)
     except Product.DoesNotExist:
         raise NotFound("No such product.", code="product_not_found") from None
-    services.update_product(product=product, **_changes(body))
+    services.update_product(product=product, **patch_changes(body))
     return _staff_product(product_id)
 
 
@@ -425,7 +412,7 @@ def update_variant(request, product_id: Id, variant_id: Id, body: VariantPatch):
     """Staff only: change some fields of a variant; `price` null sells it at the product's."""
     require_perm(request, "catalog.change_product")
     variant = services.variant_of(_staff_product(product_id), variant_id)
-    return services.update_variant(variant=variant, **_changes(body, nullable=("price",)))
+    return services.update_variant(variant=variant, **patch_changes(body, nullable=("price",)))
 
 
 @router.delete(

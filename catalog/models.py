@@ -67,6 +67,12 @@ class Product(models.Model):
         help_text="A variant without a price sells at its product's.",
     )
     stock = models.PositiveIntegerField(default=0)
+    low_stock_threshold = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Staff get one email when a sale takes the stock to or below this. "
+        "Empty: the shop's default (the LOW_STOCK_THRESHOLD setting).",
+    )
     weight_grams = models.PositiveIntegerField(
         default=0, help_text="Shipping weight of one unit, in grams (for weight-banded shipping)."
     )

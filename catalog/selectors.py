@@ -1,10 +1,12 @@
 """Catalog reads."""
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -174,3 +176,22 @@ def pictures_for(wanted: list[tuple[int, int | None]]) -> dict[tuple, ProductIma
         by_id[image.pk] = image
         first.setdefault(image.product_id, image)  # ordered by position: the first is main
     return {(pk, pic): by_id.get(pic) or first.get(pk) for pk, pic in wanted}
+
+
+def low_stock_threshold() -> Coalesce:
+    """A row's low-stock threshold as an expression: its own, else LOW_STOCK_THRESHOLD."""
+    return Coalesce("low_stock_threshold", Value(settings.LOW_STOCK_THRESHOLD))
+
+
+def low_stock() -> QuerySet[Product]:
+    """What is sold and at or below its low-stock threshold, fewest first: active products
+    without options and the active variants of active products (a product with options is
+    not sold itself). Each row carries `threshold` and its `parent` (a variant's product)."""
+    sold = Q(parent__isnull=True, option1_name="") | Q(parent__active=True)
+    return (
+        Product.objects.filter(sold, active=True)
+        .annotate(threshold=low_stock_threshold())
+        .filter(stock__lte=F("threshold"))
+        .select_related("parent")
+        .order_by("stock", "sku")
+    )

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -15,6 +16,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from core.countries import country_problem
+from core.errors import ShopError
 from core.money import MAX_AMOUNT, parse_amount
 from core.text import LINE_PATTERN, MULTILINE_PATTERN, has_control_chars
 from core.text import MESSAGE as CONTROL_MESSAGE
@@ -180,3 +182,17 @@ __all__ = [
     "quantity",
     "text",
 ]
+
+
+def patch_changes(body: BaseModel, nullable: tuple[str, ...] = ()) -> dict:
+    """The fields a PATCH sent; a null is a 400 except for the `nullable` ones (where null
+    means something, such as "no price of its own")."""
+    changes = body.model_dump(exclude_unset=True)
+    nulls = [name for name, value in changes.items() if value is None and name not in nullable]
+    if nulls:
+        raise ShopError(
+            "Some fields are invalid.",
+            code="validation_error",
+            fields={name: ["must not be null"] for name in nulls},
+        )
+    return changes

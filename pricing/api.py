@@ -15,10 +15,10 @@ from pydantic import (
 )
 
 from catalog.models import TaxClass
-from core.errors import NotFound, ShopError
+from core.errors import NotFound
 from core.openapi import doc, link
 from core.permissions import require_perm
-from core.schemas import Country, Id, Money, Percent, Price, text
+from core.schemas import Country, Id, Money, Percent, Price, patch_changes, text
 from pricing import services
 from pricing.models import ShippingMethod, TaxRate
 
@@ -142,19 +142,6 @@ class TaxRatePatch(Schema):
     rate: Percent | None = None
 
 
-def _changes(body: Schema, nullable: tuple[str, ...] = ()) -> dict:
-    """The fields a PATCH sent; null is a 400 except where it means something."""
-    changes = body.model_dump(exclude_unset=True)
-    nulls = [name for name, value in changes.items() if value is None and name not in nullable]
-    if nulls:
-        raise ShopError(
-            "Some fields are invalid.",
-            code="validation_error",
-            fields={name: ["must not be null"] for name in nulls},
-        )
-    return changes
-
-
 def _method_or_404(method_id: int) -> ShippingMethod:
     try:
         return ShippingMethod.objects.get(pk=method_id)
@@ -219,7 +206,9 @@ def update_shipping_method(request, method_id: Id, body: ShippingMethodPatch):
     """Staff only: change some fields; `bands`, when sent, replace all of the bands."""
     require_perm(request, "pricing.change_shippingmethod")
     method = _method_or_404(method_id)
-    return services.update_shipping_method(method=method, **_changes(body, nullable=("free_over",)))
+    return services.update_shipping_method(
+        method=method, **patch_changes(body, nullable=("free_over",))
+    )
 
 
 @router.delete(
@@ -254,7 +243,7 @@ def create_tax_rate(request, body: TaxRateIn):
 def update_tax_rate(request, rate_id: Id, body: TaxRatePatch):
     """Staff only: change a rate (moving it onto a country and class taken is a 409)."""
     require_perm(request, "pricing.change_taxrate")
-    return services.update_tax_rate(tax_rate=_rate_or_404(rate_id), **_changes(body))
+    return services.update_tax_rate(tax_rate=_rate_or_404(rate_id), **patch_changes(body))
 
 
 @router.delete("/tax-rates/{rate_id}", response={204: None}, openapi_extra=doc(auth="staff"))

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "django_countries",
+    "import_export",  # the catalog's CSV/XLSX import and export in the admin (docs/STAFF.md)
+    "rangefilter",  # the order list's date range filter
     "shop",  # the project's system checks (shop/checks.py)
     "accounts",
     "catalog",
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
     "pricing",  # shipping methods, tax rates and the totals rule (docs/PRICING.md)
     "orders",
     "outbox",  # emails written in the transaction they announce, sent by send_emails
+    "dashboard",  # staff figures in the admin (docs/STAFF.md)
     "demo",  # manage.py load_demo: may import every app
 ]
 
@@ -173,6 +176,10 @@ IMAGE_MAX_BYTES = env.int("IMAGE_MAX_BYTES", default=10 * 1000 * 1000)
 IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40 * 1000 * 1000)
 IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=8000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Staff tools (docs/STAFF.md): a product's low-stock threshold when it has none of its own;
+# who gets the low-stock email (comma-separated addresses; empty: staff with an address).
+LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+STAFF_ALERT_EMAILS = env.list("STAFF_ALERT_EMAILS", default=[])
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@example.com")
@@ -264,6 +271,11 @@ PASSWORD_RESET_WINDOW = 60 * 60
 # Emails an account asks for (a new verification link, an email change) per account per hour.
 ACCOUNT_EMAIL_LIMIT = env.int("ACCOUNT_EMAIL_LIMIT", default=5)
 ACCOUNT_EMAIL_WINDOW = 60 * 60
+# Back-in-stock subscriptions (catalog/back_in_stock.py) per email address and per client
+# address per hour; each may send a confirmation email.
+BACK_IN_STOCK_LIMIT_PER_EMAIL = env.int("BACK_IN_STOCK_LIMIT_PER_EMAIL", default=10)
+BACK_IN_STOCK_LIMIT_PER_ADDRESS = env.int("BACK_IN_STOCK_LIMIT_PER_ADDRESS", default=30)
+BACK_IN_STOCK_WINDOW = 60 * 60
 
 # django-ninja: the API is thin over the services, no extra settings beyond these.
 NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 100

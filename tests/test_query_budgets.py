@@ -344,9 +344,10 @@ def test_api_checkout(api_client, products, django_assert_num_queries, lines):
     put_cart(api_client, {p.pk: 1 for p in products[:lines]})
     body = {"shipping_address": ADDRESS, "email": "guest@example.com"}
     # session, products, shipping methods, tax rates, one conditional stock UPDATE per line,
-    # order, lines, event, session write; plus savepoints. The answer is the order just
+    # the stock those left (low-stock alerts), order, lines, event, session write; plus
+    # savepoints. The answer is the order just
     # written: nothing is read back.
-    with django_assert_num_queries(13 + lines):  # the confirmation email row included
+    with django_assert_num_queries(14 + lines):  # the confirmation email row included
         assert api_client.post("/api/checkout", body).status_code == 201
 
 
@@ -360,7 +361,7 @@ def test_api_checkout_with_shipping_and_tax(
     put_cart(api_client, {p.pk: 1 for p in products[:lines]})
     body = {"shipping_address": ADDRESS, "email": "guest@example.com"}
     # as above, and the shipping methods' bands: constant in lines and methods
-    with django_assert_num_queries(14 + lines):
+    with django_assert_num_queries(15 + lines):
         response = api_client.post("/api/checkout", body)
     assert response.status_code == 201
     assert response.json()["shipping"] == 5.0 and response.json()["tax"] > 0

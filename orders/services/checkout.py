@@ -26,6 +26,7 @@ from cart.selectors import (
 from cart.services import start_over
 from catalog.errors import InsufficientStock
 from catalog.models import Product
+from catalog.stock_alerts import note_sales
 from core.db import retry_on_conflict
 from core.errors import ShopError
 from core.money import MAX_AMOUNT
@@ -204,6 +205,7 @@ def _place(cart: Cart, owner: Owner, terms: _Terms) -> Order:
     if short:
         fresh = Product.objects.in_bulk([pk for pk, _ in short])
         raise _insufficient([_shortage(pk, qty, fresh.get(pk)) for pk, qty in short])
+    note_sales(wanted)  # staff hear of rows this sale took to their low-stock threshold
     totals, method, address = summary.priced.totals, summary.shipping_method, terms.address
     order = Order.objects.create(
         number=_new_number(),

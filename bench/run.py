@@ -2,7 +2,8 @@
 
 Environment knobs (defaults in brackets): BENCH_SECONDS [10] per measured run,
 BENCH_WARMUP [2] seconds per case before measuring, BENCH_REPS [5], BENCH_CONNECTIONS
-["8 32"], BENCH_CASES [all] (comma-separated case keys), BENCH_DOCS [0] (1: rewrite the
+["8 32"], BENCH_CASES [all] (comma-separated case keys; `dashboard` first generates
+100,000 orders in a database of its own), BENCH_DOCS [0] (1: rewrite the
 table in docs/PERFORMANCE.md), BENCH_KEEP [0] (1: keep the scratch directory), BENCH_MEMORY
 [1] (0: skip the 20,000-request memory check).
 `python -m bench.run --profile` profiles the shop's cases with cProfile instead.
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import report
-from bench.servers import HOST, ROOT, Server, base_env, prepare_databases
+from bench.servers import HOST, ROOT, Server, base_env, prepare_dashboard, prepare_databases
 
 LUA = Path(__file__).with_name("session.lua")
 RESULTS = Path(__file__).with_name("results")
@@ -41,6 +42,7 @@ class Case:
     shop: tuple  # wrk script arguments; "{cookies}" and "{ids}" are filled in
     ref: tuple | None  # the reference's counterpart, if any
     same_work: bool = False  # the reference does the same work (the p99 target applies)
+    database: str = ""  # the shop's scratch database, if not its own (see DATABASES)
 
 
 CASES = [
@@ -62,7 +64,12 @@ CASES = [
     Case("add_signed", "POST /api/cart/items, signed_cookies", "signed_cookies",
          ("add", "/api/cart/items", str(CART_LINES), "{ids}"),
          ("add", "/add", str(CART_LINES), "{ids}"), same_work=True),
+    Case("dashboard", "GET /admin/dashboard/ (100,000 orders)", "db",
+         ("get", "/admin/dashboard/", "{cookies}"), None, database="dashboard"),
 ]  # fmt: skip
+# The shop's databases, each run on its own: its own (catalog, carts) and the dashboard's
+# (100,000 generated orders, a view-only staff member whose sessions are the "{cookies}").
+DATABASES = ("", "dashboard")
 
 
 def config() -> dict:
@@ -183,9 +190,14 @@ def top_up(binary: str, server: Server, cases: list, ctx: dict, until: int, limi
         i += 1
 
 
-def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work: Path, ids):
-    """Start the shop and the reference on one session engine and run their cases."""
-    shop, ref = Server("shop", engine, env, work), Server("ref", engine, env, work)
+def run_engine(
+    binary: str, engine: str, cases: list, cfg: dict, env: dict, work: Path, ids, staff=None
+):
+    """Start the shop and the reference on one session engine and run their cases; with
+    `staff` (a cookie file), the shop on the dashboard's database, signed in as staff."""
+    database = "dashboard" if staff else ""
+    shop = Server("shop", engine, env, work, database=database)
+    ref = Server("ref", engine, env, work)
     runs, memory = [], {}
     try:
         shop.start()
@@ -193,14 +205,16 @@ def run_engine(binary: str, engine: str, cases: list, cfg: dict, env: dict, work
         max_conns = max(cfg["connections"])
         cookies = {
             s.app: make_carts(s, ids, max_conns, work / f"carts-{s.app}-{engine}.txt")
-            for s in (shop, ref)
+            for s in ((ref,) if staff else (shop, ref))
         }
+        if staff:
+            cookies["shop"] = staff
         ctx = {"cookies": cookies, "ids": ids}
         for case in cases:  # warm-up: every code path once, before anything is measured
             for server, args in ((shop, case.shop), (ref, case.ref)):
                 if args and cfg["warmup"] > 0:
                     wrk(binary, server, fill(args, cookies[server.app], ids), 8, cfg["warmup"])
-        check_memory = cfg["memory"] and engine == "db"  # the shop's default engine
+        check_memory = cfg["memory"] and engine == "db" and not staff  # the default engine
         if check_memory:
             top_up(binary, shop, cases, ctx, MEMORY_EARLY, 60)
             memory["early"] = memory_snapshot(shop)
@@ -236,7 +250,8 @@ def profile(binary: str, cfg: dict, env: dict, work: Path, ids: list[int]) -> No
     prof_dir.mkdir()
     RESULTS.mkdir(exist_ok=True)
     for engine in ("db", "signed_cookies"):
-        cases = [c for c in cfg["cases"] if c.engine == engine]
+        # The shop's own database only (the dashboard case is measured, not profiled here).
+        cases = [c for c in cfg["cases"] if c.engine == engine and not c.database]
         if not cases:
             continue
         shop = Server("shop", engine, env, work, profile_dir=str(prof_dir))
@@ -279,13 +294,16 @@ def main() -> None:
             profile(binary, cfg, env, work, ids)
             return
         runs, memory, problems = [], {}, {}
-        for engine in ("db", "signed_cookies"):
-            cases = [c for c in cfg["cases"] if c.engine == engine]
-            if cases:
-                r, m, p = run_engine(binary, engine, cases, cfg, env, work, ids)
+        for database in DATABASES:
+            for engine in ("db", "signed_cookies"):
+                cases = [c for c in cfg["cases"] if (c.engine, c.database) == (engine, database)]
+                if not cases:
+                    continue
+                staff = prepare_dashboard(env, work) if database == "dashboard" else None
+                r, m, p = run_engine(binary, engine, cases, cfg, env, work, ids, staff)
                 runs += r
                 problems.update(p)
-                if engine == "db":
+                if engine == "db" and not database:
                     memory = m
         results = report.summarize(CASES, cfg, runs, memory, problems)
         report.write(results, RESULTS, ROOT / "docs" / "PERFORMANCE.md" if cfg["docs"] else None)

@@ -45,13 +45,14 @@ def base_env(workdir: Path) -> dict:
     return env
 
 
-def app_env(env: dict, app: str, workdir: Path, engine: str) -> dict:
-    """The environment of one app: its settings module, its own database, a session engine."""
+def app_env(env: dict, app: str, workdir: Path, engine: str, database: str = "") -> dict:
+    """The environment of one app: its settings module, its own database (or `database`),
+    a session engine."""
     settings = "shop.settings" if app == "shop" else "bench.settings"
     return {
         **env,
         "DJANGO_SETTINGS_MODULE": settings,
-        "DATABASE_URL": f"sqlite:///{workdir / (app + '.sqlite3')}",
+        "DATABASE_URL": f"sqlite:///{workdir / ((database or app) + '.sqlite3')}",
         "SESSION_ENGINE": ENGINES[engine],
     }
 
@@ -84,6 +85,30 @@ def prepare_databases(env: dict, workdir: Path, stock: int = 1_000_000) -> list[
     return [pk for (pk,) in rows]
 
 
+def prepare_dashboard(env: dict, workdir: Path, orders: int = 100_000) -> Path:
+    """A copy of the shop's database (migrated, demo catalog) with `orders` generated
+    orders (bench/orders.py), for the dashboard case; returns the file of staff session
+    cookies, one per line."""
+    source, copy = (
+        sqlite3.connect(workdir / "shop.sqlite3"),
+        sqlite3.connect(workdir / "dashboard.sqlite3"),
+    )
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    cookies = workdir / "staff-cookies.txt"
+    subprocess.run(
+        [str(BIN / "python"), "-m", "bench.orders", f"--orders={orders}", f"--cookies={cookies}"],
+        cwd=ROOT,
+        env=app_env(env, "shop", workdir, "db", database="dashboard"),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return cookies
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -98,19 +123,27 @@ def _proc_stat(pid: int) -> list[str]:
 class Server:
     """One app under gunicorn with 2 sync workers on a free loopback port."""
 
-    def __init__(self, app: str, engine: str, env: dict, workdir: Path, profile_dir: str = ""):
-        self.app, self.engine = app, engine
-        self.env = {**app_env(env, app, workdir, engine), "BENCH_COUNTERS": "1"}
+    def __init__(
+        self,
+        app: str,
+        engine: str,
+        env: dict,
+        workdir: Path,
+        profile_dir: str = "",
+        database: str = "",
+    ):
+        self.app, self.engine, self.database = app, engine, database
+        self.env = {**app_env(env, app, workdir, engine, database), "BENCH_COUNTERS": "1"}
         if profile_dir:
             self.env["BENCH_PROFILE"] = profile_dir
-        self.log = workdir / f"{app}-{engine}.log"
+        self.log = workdir / f"{self.name.replace('/', '-')}.log"
         self.port = 0
         self.proc: subprocess.Popen | None = None
         self.known_workers: set[int] = set()
 
     @property
     def name(self) -> str:
-        return f"{self.app}/{self.engine}"
+        return "/".join(filter(None, (self.app, self.engine, self.database)))
 
     def start(self) -> None:
         self.port = free_port()

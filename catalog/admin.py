@@ -2,9 +2,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.text import slugify
 
+import catalog.admin_subscriptions  # noqa: F401  (registers StockSubscription)
 from catalog import services
+from catalog.admin_import import CatalogImportExportMixin
 from catalog.admin_pictures import ProductImageInline
+from catalog.back_in_stock import notify_restocked
 from catalog.models import Category, Product, ProductImage, Variant
+from catalog.resources import ProductResource
 from core.errors import ShopError
 
 
@@ -76,8 +80,9 @@ class ProductForm(forms.ModelForm):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(CatalogImportExportMixin, admin.ModelAdmin):
     form = ProductForm
+    resource_classes = [ProductResource]  # CSV/XLSX import and export (catalog/resources.py)
     list_display = [
         "sku",
         "name",
@@ -126,6 +131,8 @@ class ProductAdmin(admin.ModelAdmin):
         columns = {field.name for field in Product._meta.concrete_fields}
         changed = [name for name in form.changed_data if name in columns]
         obj.save(update_fields=[*changed, "updated_at"] if change else None)
+        if change and {"stock", "active"} & set(changed):
+            notify_restocked([obj.pk])  # whoever waits for it, if it is on sale now
 
     def save_formset(self, request, form, formset, change):
         product = form.instance
@@ -136,6 +143,8 @@ class ProductAdmin(admin.ModelAdmin):
                 variant.category, variant.name = product.category, product.name
                 variant.slug = services.unique_slug(f"{product.slug}-{slugify(variant.sku)}")
         super().save_formset(request, form, formset, change)
+        restocked = [f.instance.pk for f in variants if {"stock", "active"} & set(f.changed_data)]
+        notify_restocked([pk for pk in restocked if pk])
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -178,3 +187,5 @@ class VariantAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.save(update_fields=[*form.changed_data, "updated_at"])
+        if {"stock", "active"} & set(form.changed_data):
+            notify_restocked([obj.pk])

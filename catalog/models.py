@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -218,3 +219,39 @@ class ProductImage(models.Model):
 
     def __str__(self):
         return self.alt or self.file.name
+
+
+class StockSubscription(models.Model):
+    """A shopper's wish to hear, once, when a sold-out product or variant is back
+    (catalog/back_in_stock.py): confirmed by a link for a guest, notified by one email."""
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.CASCADE,
+        related_name="stock_subscriptions",
+        help_text="What is bought: a product without options, or a variant.",
+    )
+    email = models.EmailField(max_length=254)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="stock_subscriptions",
+    )
+    confirmed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the address was verified; empty until then."
+    )
+    notified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the back-in-stock email was queued."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "email"], name="stock_subscription_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.product}"

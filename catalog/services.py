@@ -3,6 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from catalog.back_in_stock import notify_restocked
 from catalog.models import Category, Product, TaxClass
 from core.errors import Conflict, NotFound, ShopError
 
@@ -71,6 +72,7 @@ def create_product(
 def update_product(*, product: Product, **changes) -> Product:
     """Change any of the editable fields of a product, and the names of its options (their
     number only while it has no variants)."""
+    before = (product.stock, product.active)
     for field, value in changes.items():
         if field == "options":
             _name_options(product, value)
@@ -79,7 +81,9 @@ def update_product(*, product: Product, **changes) -> Product:
         if field == "category":
             value = _category(value)
         setattr(product, field, value)
-    return _save(product)
+    _save(product)
+    _notify_if_back(product, before)
+    return product
 
 
 def _name_options(product: Product, names: list[str]) -> None:
@@ -125,12 +129,21 @@ def create_variant(*, product: Product, options: dict[str, str], **fields) -> Pr
 
 def update_variant(*, variant: Product, **changes) -> Product:
     """Change a variant's fields or values (`options`, by option name)."""
+    before = (variant.stock, variant.active)
     for field, value in changes.items():
         if field == "options":
             _set_values(variant, variant.parent, value)
         elif field in VARIANT_EDITABLE:
             setattr(variant, field, value)
-    return _save(variant)
+    _save(variant)
+    _notify_if_back(variant, before)
+    return variant
+
+
+def _notify_if_back(row: Product, before: tuple[int, bool]) -> None:
+    """Its stock or active flag changed and it has stock: email whoever waits for it."""
+    if (row.stock, row.active) != before and row.stock > 0:
+        notify_restocked([row.pk])
 
 
 def _set_values(variant: Product, product: Product, options: dict[str, str]) -> None:

@@ -1,8 +1,20 @@
-"""Order admin: read the order, its lines and history; change state only through the actions."""
+"""Order admin: read the order, its lines and history; change state only through the actions.
+
+The list filters by status, date range, country and payment state, searches numbers, emails
+and names, and exports what it shows as CSV (orders/admin_export.py).
+"""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.html import format_html, format_html_join
+from django_countries.filters import CountryFilter
 
 from core.errors import ShopError
+from orders.admin_export import csv_response
+from orders.admin_filters import PaymentStateFilter, PlacedDateFilter
 from orders.models import Order, OrderEvent, OrderLine, SavedAddress
 from orders.payments.admin import (
     PaymentAdminMixin,
@@ -35,17 +47,24 @@ class OrderEventInline(ReadOnlyInline):
 
 
 def _run(modeladmin, request, queryset, service, done: str) -> None:
-    """Apply a service to each selected order (pk order), one transaction each; report outcomes."""
-    ok = 0
+    """Apply a service to each selected order (pk order), one transaction each; report once:
+    how many it changed, and each order it skipped with the reason."""
+    ok, skipped = 0, []
     for order in queryset.order_by("pk"):
         try:
             service(order=order, actor=request.user, actor_label="staff")
         except ShopError as err:
-            modeladmin.message_user(request, f"{order.number}: {err.message}", messages.ERROR)
+            # Most messages name the order already ("Order CS-… is pending payment …").
+            named = order.number in err.message
+            skipped.append((err.message if named else f"{order.number}: {err.message}",))
         else:
             ok += 1
-    if ok:
-        modeladmin.message_user(request, f"{ok} order(s) {done}.", messages.SUCCESS)
+    summary = f"{ok} order(s) {done}."
+    if skipped:
+        reasons = format_html_join("", "<li>{}</li>", skipped)
+        summary = format_html("{} {} skipped:<ul>{}</ul>", summary, len(skipped), reasons)
+    level = messages.ERROR if not ok else messages.WARNING if skipped else messages.SUCCESS
+    modeladmin.message_user(request, summary, level)
 
 
 @admin.action(description="Mark shipped", permissions=["ship"])
@@ -60,9 +79,26 @@ def cancel_and_restock(modeladmin, request, queryset):
 
 @admin.register(Order)
 class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
-    list_display = ["number", "created_at", "email", "status", "total", "amount_paid", "currency"]
-    list_filter = ["status", "created_at"]
-    search_fields = ["number", "email"]
+    list_display = [
+        "number",
+        "created_at",
+        "email",
+        "ship_name",
+        "ship_country",
+        "status",
+        "total",
+        "amount_paid",
+        "amount_refunded",
+        "currency",
+    ]
+    list_filter = [
+        "status",
+        ("created_at", PlacedDateFilter),
+        ("ship_country", CountryFilter),
+        PaymentStateFilter,
+    ]
+    # The account holder's name too: a shopper may ship to someone else.
+    search_fields = ["number", "email", "ship_name", "user__name"]
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
     # Plain lists, so the payments admin can append: inlines += [...]; actions += [...].
@@ -119,6 +155,22 @@ class OrderAdmin(PaymentAdminMixin, admin.ModelAdmin):
         "payment_claim",
         "updated_at",
     ]
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [path("export/", export, name="orders_order_export"), *super().get_urls()]
+
+    def export_view(self, request):
+        """The orders the list shows with the same filters, search and ordering, as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            orders = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            message = "Those filters are not valid: nothing was exported."
+            self.message_user(request, message, messages.ERROR)
+            return redirect("admin:orders_order_changelist")
+        return csv_response(orders)
 
     def has_add_permission(self, request):
         return False  # orders come from checkout

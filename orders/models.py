@@ -88,6 +88,9 @@ class Order(models.Model):
             # Guest orders joining a verified account (accounts/guest_orders.py): `iexact`
             # compares UPPER(email) on PostgreSQL.
             models.Index(Upper("email"), condition=Q(user__isnull=True), name="guest_order_email"),
+            # The staff dashboard's sales by day (dashboard/figures.py): read from the index
+            # alone, and only the days it shows (docs/PERFORMANCE.md).
+            models.Index(fields=["created_at", "amount_paid"], name="order_created_paid"),
         ]
         # Checked by the admin's actions and views and by the staff API (docs/API.md).
         permissions = [

@@ -180,6 +180,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # who gets the low-stock email (comma-separated addresses; empty: staff with an address).
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 STAFF_ALERT_EMAILS = env.list("STAFF_ALERT_EMAILS", default=[])
+# The catalog import (catalog/resources.py): one transaction, all or nothing; a spreadsheet's
+# empty trailing lines are not rows.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shop@example.com")

@@ -196,12 +196,13 @@ def _subscriptions():
 
 def _send(sub: StockSubscription, subject: str, template: str, **context) -> None:
     """Queue one email from templates/catalog/email/<template>.txt and .html."""
+    unsubscribe = site_link(
+        reverse("catalog:back_in_stock_unsubscribe", args=[_token(sub, UNSUBSCRIBE_SALT)])
+    )
     context |= {
         "subscription": sub,
         "title": title(sub.product),
-        "unsubscribe_link": site_link(
-            reverse("catalog:back_in_stock_unsubscribe", args=[_token(sub, UNSUBSCRIBE_SALT)])
-        ),
+        "unsubscribe_link": unsubscribe,
         "lasts": _lifetime(),
     }
     with transaction.atomic(savepoint=False):  # the caller's transaction, if any
@@ -210,6 +211,11 @@ def _send(sub: StockSubscription, subject: str, template: str, **context) -> Non
             subject=subject,
             text_body=render_to_string(f"catalog/email/{template}.txt", context),
             html_body=render_to_string(f"catalog/email/{template}.html", context),
+            # RFC 8058: mail clients show an unsubscribe button that POSTs to the link.
+            headers={
+                "List-Unsubscribe": f"<{unsubscribe}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
         )
 
 

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from catalog import back_in_stock as alerts
@@ -124,9 +125,11 @@ def back_in_stock_confirm(request, token: str):
     return render(request, "catalog/back_in_stock/confirm.html", context)
 
 
+@csrf_exempt  # the signed token is the authority; mail clients POST it (RFC 8058)
 @never_cache
 def back_in_stock_unsubscribe(request, token: str):
-    """GET shows a button, POST unsubscribes (one click; prefetching scanners change nothing)."""
+    """GET shows a button, POST unsubscribes: the mail client's one-click button (the
+    List-Unsubscribe-Post header) or the page's. Prefetching scanners change nothing."""
     try:
         sub = alerts.subscription_to_end(token)
         if request.method == "POST":

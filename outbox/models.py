@@ -15,6 +15,8 @@ class Email(models.Model):
     subject = models.CharField(max_length=255)
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
+    # Extra message headers, e.g. List-Unsubscribe (RFC 8058's one-click unsubscribe).
+    headers = models.JSONField(default=dict, blank=True)
     # Written only by outbox.services, each change a conditional UPDATE.
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)  # sends started, counted at each claim

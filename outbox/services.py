@@ -28,12 +28,17 @@ Status = Email.Status
 STALE_CLAIM = "Its sender stopped before recording the outcome."
 
 
-def enqueue(*, to: str, subject: str, text_body: str, html_body: str = "") -> Email:
+def enqueue(
+    *, to: str, subject: str, text_body: str, html_body: str = "", headers: dict | None = None
+) -> Email:
     """Write an email to the outbox inside the caller's transaction and send it right after
-    the commit (`send_emails` retries it if that fails). A rollback queues nothing."""
+    the commit (`send_emails` retries it if that fails). A rollback queues nothing.
+    `headers` are extra message headers (e.g. List-Unsubscribe)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("enqueue() belongs inside the transaction of what the email announces.")
-    email = Email.objects.create(to=to, subject=subject, text_body=text_body, html_body=html_body)
+    email = Email.objects.create(
+        to=to, subject=subject, text_body=text_body, html_body=html_body, headers=headers or {}
+    )
     transaction.on_commit(partial(send, email.pk), robust=True)
     return email
 
@@ -53,6 +58,7 @@ def send(pk: int) -> str | None:
         body=email.text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
+        headers=email.headers,
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")

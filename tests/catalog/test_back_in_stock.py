@@ -435,3 +435,26 @@ def test_the_confirm_token_names_the_row_and_the_address():
     sub = StockSubscription.objects.create(product=ProductFactory(stock=0), email="a@example.com")
     other = signing.dumps([sub.pk, "b@example.com"], salt=CONFIRM_SALT)
     assert Client().post(f"/back-in-stock/confirm/{other}/").status_code == 400
+
+
+def test_every_email_carries_a_one_click_unsubscribe_a_mail_client_can_post(
+    client, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    product = ProductFactory(stock=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(client, product, "guest@example.com")
+    email = Email.objects.get()
+    path = links_in(email)["unsubscribe"]
+    link = settings.SITE_URL + path
+    assert email.headers == {
+        "List-Unsubscribe": f"<{link}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    [sent] = mailoutbox
+    assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert sent.extra_headers["List-Unsubscribe"] == f"<{link}>"
+    # The mail client's POST (RFC 8058): no cookie, no CSRF token, just the link's body.
+    provider = Client(enforce_csrf_checks=True)
+    response = provider.post(path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    assert not StockSubscription.objects.exists()

@@ -108,7 +108,8 @@ def export_data(user: User) -> dict:
     """Everything the shop keeps about the account, JSON-serializable (amounts as strings).
 
     A constant number of queries whatever the number of orders: addresses, saved cart,
-    orders, and their lines, payments and refunds (one each).
+    orders, and their lines, payments and refunds, back-in-stock alerts (one each). Alerts
+    asked for while signed in are the account's (they go with it when it is deleted).
     """
     cart = SavedCart.objects.filter(user=user).values_list("data", flat=True).first() or {}
     return {
@@ -130,6 +131,17 @@ def export_data(user: User) -> dict:
             for pk, quantity in (cart.get("items") or {}).items()
         ],
         "orders": [_order(order) for order in orders_for(Owner(user=user))],
+        "back_in_stock_alerts": [
+            {
+                "sku": alert.product.sku,
+                "product": alert.product.name,
+                "email": alert.email,
+                "created_at": _iso(alert.created_at),
+                "confirmed_at": _iso(alert.confirmed_at),
+                "notified_at": _iso(alert.notified_at),
+            }
+            for alert in user.stock_subscriptions.select_related("product").order_by("pk")
+        ],
     }
 
 

@@ -13,6 +13,7 @@ from accounts import privacy
 from accounts.models import User
 from cart.models import SavedCart
 from cart.saved import save_cart
+from catalog.models import StockSubscription
 from orders.models import Order, OrderEvent, OrderLine, Payment, SavedAddress
 from tests.conftest import ApiClient, token_client_for
 from tests.factories import PASSWORD, ProductFactory, StaffFactory, UserFactory
@@ -50,6 +51,9 @@ def test_export_holds_the_account_addresses_cart_and_orders_with_their_money(sho
     apple = ProductFactory(sku="apple", price=Decimal("2.50"), stock=10)
     order = paid(place({apple: 2}, user=shopper, email=shopper.email))
     save_cart(shopper, {"id": "c1", "items": {"7": 2}})  # checkout emptied the last one
+    kettle = ProductFactory(sku="kettle", name="Kettle", stock=0)
+    alert = StockSubscription.objects.create(product=kettle, email=shopper.email, user=shopper)
+    StockSubscription.objects.create(product=kettle, email="someone@example.com")
 
     data = privacy.export_data(shopper)
 
@@ -77,6 +81,16 @@ def test_export_holds_the_account_addresses_cart_and_orders_with_their_money(sho
     assert exported["payments"][0]["amount"] == str(order.total)
     assert exported["payments"][0]["status"] == "succeeded"
     assert exported["refunds"] == []
+    assert data["back_in_stock_alerts"] == [
+        {
+            "sku": "kettle",
+            "product": "Kettle",
+            "email": "ada@example.com",
+            "created_at": alert.created_at.isoformat(),
+            "confirmed_at": None,
+            "notified_at": None,
+        }
+    ]
 
 
 def test_export_leaves_out_other_people_and_guest_orders_with_the_same_email(shopper):
@@ -95,8 +109,8 @@ def test_export_reads_the_same_number_of_queries_for_1_or_5_orders(
     for _ in range(orders):
         paid(place({apple: 1}, user=shopper, email=shopper.email))
 
-    # addresses, saved cart, orders, their lines, payments, refunds
-    with django_assert_num_queries(6):
+    # addresses, saved cart, orders, their lines, payments, refunds, back-in-stock alerts
+    with django_assert_num_queries(7):
         data = privacy.export_data(shopper)
     assert len(data["orders"]) == orders
 

@@ -62,8 +62,8 @@ def test_the_export_costs_the_same_queries_for_1_or_5_orders(
     client = ApiClient()
     client.force_login(shopper)
 
-    # session, user, then the export's 6 reads
-    with django_assert_num_queries(8):
+    # session, user, then the export's 7 reads
+    with django_assert_num_queries(9):
         response = client.get("/api/account/export")
     assert len(response.json()["orders"]) == orders
 

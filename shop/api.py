@@ -10,8 +10,10 @@ from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 
 from core.errors import ShopError, Throttled
+from core.outages import SERVICE_DOWN
 from shop.openapi import ShopAPI
 from shop.renderers import JSONRenderer
+from shop.unavailable import unavailable_response
 
 MAX_JSON_DEPTH = 32
 
@@ -150,6 +152,12 @@ def _forbidden(request, exc):
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
     return error_response(request, 401, "not_authenticated", "Sign in first.")
+
+
+# The database or the cache is down: 503 + Retry-After (shop/unavailable.py), even with DEBUG on,
+# where ninja would otherwise answer its traceback.
+for _down in SERVICE_DOWN:
+    api.add_exception_handler(_down, unavailable_response)
 
 
 # URL patterns are tried in this order: the cart's come first, being the busiest.

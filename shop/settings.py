@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "accounts.middleware.BearerTokenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that meets a database or cache outage answers 503 + Retry-After; a middleware
+    # that meets one (sessions, tokens) does too, through handler500 (shop/unavailable.py).
+    "shop.unavailable.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
@@ -112,23 +115,44 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "NAME", str(Path(tempfile.gettempdir()) / f"shop-test-{os.getpid()}.sqlite3")
     )
 else:
+    # A kept connection is checked before a request reuses it, so a worker reconnects by
+    # itself after a database restart. Nothing waits forever: connecting (seconds), one
+    # statement and one lock wait (seconds; 0 turns a limit off, e.g. for a long migration).
     _db.setdefault("CONN_HEALTH_CHECKS", True)
+    _pg = _db.setdefault("OPTIONS", {})
+    _pg.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    _pg.setdefault(
+        "options",
+        f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT', default=30) * 1000}"
+        f" -c lock_timeout={env.int('DB_LOCK_TIMEOUT', default=10) * 1000}",
+    )
 # Persistent connections on SQLite too: opening one costs more than most requests (Django
 # registers its SQL functions, runs the PRAGMAs, and closing the last one checkpoints WAL).
 _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 
 REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=2)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Seconds to connect and to wait for an answer; a failed command is not retried
+            # and the next one opens a new connection, so a Redis restart heals by itself.
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+            },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_ENGINE = env.str("SESSION_ENGINE", default="django.contrib.sessions.backends.db")
+# Django's cached_db with Redis down fails a request whose session it reads from the database
+# or creates; the shop's subclass falls back to the database instead (shop/sessions.py).
+if SESSION_ENGINE == "django.contrib.sessions.backends.cached_db":
+    SESSION_ENGINE = "shop.sessions"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 24 * 14)
 
 AUTH_USER_MODEL = "accounts.User"
@@ -299,3 +323,8 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="orders.payments.gateway.Fa
 PAYMENT_CLAIM_TIMEOUT = env.int("PAYMENT_CLAIM_TIMEOUT", default=300)
 PAYMENT_IDEMPOTENT_WAIT = 10
 PAYMENT_FAILURE_LIMIT = env.int("PAYMENT_FAILURE_LIMIT", default=10)
+# Seconds a gateway call may take before its reply counts as lost (504, settled later by
+# reconcile_payments). Keep the gunicorn timeout (gunicorn.conf.py) well above it.
+PAYMENT_GATEWAY_TIMEOUT = env.float("PAYMENT_GATEWAY_TIMEOUT", default=10)
+# Fault tests: while this file exists, the FakeGateway charges, then never answers (empty: off).
+FAKE_GATEWAY_HANG_FILE = env.str("FAKE_GATEWAY_HANG_FILE", default="")

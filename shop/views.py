@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.static import serve
 
+from shop.unavailable import for_current_error
+
 
 def _wants_json(request) -> bool:
     # path_info, not path: the shop may be served under a prefix (SCRIPT_NAME=/shop).
@@ -18,6 +20,9 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    # A middleware that met a database or cache outage ends here: 503, not 500.
+    if (unavailable := for_current_error(request)) is not None:
+        return unavailable
     if _wants_json(request):
         return JsonResponse(
             {"error": {"code": "server_error", "message": "Something went wrong on our side."}},

@@ -3,8 +3,12 @@
 A gateway charges a card under the shop's reference, refunds a charge, and looks a charge
 up by reference (so a lost reply can be reconciled). `get_gateway()` builds the class
 named by `settings.PAYMENT_GATEWAY`. Card numbers and CVVs only ever live in memory.
+A gateway call gives up after `settings.PAYMENT_GATEWAY_TIMEOUT` seconds (GatewayTimeout).
 """
 
+import os
+import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from decimal import Decimal
 from uuid import uuid4
@@ -91,7 +95,10 @@ class Gateway:
         raise NotImplementedError
 
     def refund(self, *, charge_id: str, amount: Decimal, reference: str) -> str:
-        """Refund part or all of a charge; returns the refund id. Raises GatewayError."""
+        """Refund part or all of a charge; returns the refund id.
+
+        Raises GatewayError (nothing refunded) or GatewayTimeout (it may have happened).
+        """
         raise NotImplementedError
 
     def find_charge(self, reference: str) -> Charge | None:
@@ -113,12 +120,26 @@ LOSES_REPLY = "4000000000000259"
 
 
 class FakeGateway(Gateway):
-    """A processor's test mode, with its ledger in the database so every process sees it."""
+    """A processor's test mode, with its ledger in the database so every process sees it.
+
+    While the file named by `settings.FAKE_GATEWAY_HANG_FILE` exists (the fault tests create
+    and remove it, for every worker at once), a charge or a refund is done and then its reply
+    never comes: the call waits PAYMENT_GATEWAY_TIMEOUT seconds and raises GatewayTimeout,
+    like an HTTP client whose gateway hangs. Looking a charge up still answers.
+    """
 
     name = "fake"
 
     @sensitive_variables()
     def charge(self, *, reference: str, amount: Decimal, currency: str, card: Card) -> Charge:
+        if not _hangs():
+            return self._charge(reference=reference, amount=amount, currency=currency, card=card)
+        with suppress(GatewayError, GatewayTimeout):  # the worst case: the money is taken...
+            self._charge(reference=reference, amount=amount, currency=currency, card=card)
+        _time_out(reference)  # ...and the reply is lost
+
+    @sensitive_variables()
+    def _charge(self, *, reference: str, amount: Decimal, currency: str, card: Card) -> Charge:
         if card.number == FAILS_BEFORE_CHARGE or card.number in DECLINES:
             if (existing := self.find_charge(reference)) is not None:
                 return self._same_request(existing, amount)  # charged before: the first charge
@@ -143,6 +164,13 @@ class FakeGateway(Gateway):
         return _charge(row)
 
     def refund(self, *, charge_id: str, amount: Decimal, reference: str) -> str:
+        if not _hangs():
+            return self._refund(charge_id=charge_id, amount=amount)
+        with suppress(GatewayError):  # refunded, but the reply is lost
+            self._refund(charge_id=charge_id, amount=amount)
+        _time_out(reference)
+
+    def _refund(self, *, charge_id: str, amount: Decimal) -> str:
         rows = (
             GatewayCharge.objects.alias(left=Round(F("amount") - F("refunded"), 2))
             .filter(charge_id=charge_id, left__gte=Value(amount))
@@ -161,6 +189,17 @@ class FakeGateway(Gateway):
         if existing is None or existing.amount != amount:
             raise GatewayError("idempotency_mismatch")
         return existing
+
+
+def _hangs() -> bool:
+    """Whether the fault tests' "the gateway hangs" window is open."""
+    return bool(settings.FAKE_GATEWAY_HANG_FILE) and os.path.exists(settings.FAKE_GATEWAY_HANG_FILE)
+
+
+def _time_out(reference: str):
+    """Wait like an HTTP client for a reply that never comes, then give up."""
+    time.sleep(settings.PAYMENT_GATEWAY_TIMEOUT)
+    raise GatewayTimeout(reference)
 
 
 def _charge(row: GatewayCharge) -> Charge:

@@ -30,6 +30,7 @@ def _stats(runs: list[dict]) -> dict:
     rps = [r["requests"] / (r["duration_us"] / 1e6) for r in runs]
     served = {k: sum(r["served"][k] for r in runs) for k in runs[0]["served"]}
     per_request = max(served["requests"], 1)
+    services = {name for r in runs for name in r.get("services_cpu_ms", {})}
     return {
         "rps_median": statistics.median(rps),
         "rps_min": min(rps),
@@ -37,6 +38,11 @@ def _stats(runs: list[dict]) -> dict:
         "p50_ms": statistics.median(r["p50_us"] for r in runs) / 1000,
         "p99_ms": statistics.median(r["p99_us"] for r in runs) / 1000,
         "cpu_ms_per_request": sum(r["cpu_ms"] for r in runs) / per_request,
+        # The production setup's PostgreSQL and Redis, per request the servers served.
+        "services_cpu_ms_per_request": {
+            name: sum(r["services_cpu_ms"][name] for r in runs) / per_request
+            for name in sorted(services)
+        },
         "sql_per_request": served["statements"] / per_request,
         "product_sql_per_request": served["product"] / per_request,
         "transactions_per_request": served["transaction"] / per_request,
@@ -49,7 +55,10 @@ def _stats(runs: list[dict]) -> dict:
     }
 
 
-def summarize(cases: list, cfg: dict, runs: list, memory: dict, problems: dict) -> dict:
+def summarize(
+    cases: list, cfg: dict, runs: list, memory: dict, problems: dict, production: dict
+) -> dict:
+    """`production`: the production setup's PostgreSQL and Redis versions, if it ran."""
     rows = []
     for case in cases:
         for conns in cfg["connections"]:
@@ -58,6 +67,8 @@ def summarize(cases: list, cfg: dict, runs: list, memory: dict, problems: dict) 
                 "title": case.title,
                 "conns": conns,
                 "same_work": case.same_work,
+                "setup": case.setup,
+                "twin": case.twin,
             }
             for app in ("shop", "ref"):
                 mine = [
@@ -69,7 +80,7 @@ def summarize(cases: list, cfg: dict, runs: list, memory: dict, problems: dict) 
             row["ratio"] = row["ref"] and row["shop"]["rps_median"] / row["ref"]["rps_median"]
             rows.append(row)
     results = {
-        "meta": _meta(cfg),
+        "meta": {**_meta(cfg), "production": production},
         "rows": rows,
         "memory": _memory(memory),
         "log_problems": problems,
@@ -231,22 +242,81 @@ def _fmt_app(s: dict | None) -> tuple[str, str, str, str, str]:
     )
 
 
-def table(results: dict) -> str:
-    m = results["meta"]
-    other = sorted(r["other_cores"] for r in results["runs"]) or [0.0]
+def _noise(results: dict, setup: str) -> str:
+    """The CPU other processes took during one setup's runs."""
+    other = sorted(
+        r["other_cores"] for r in results["runs"] if r.get("setup", "sqlite") == setup
+    ) or [0.0]
+    return (
+        f"CPU taken by other processes during the runs: median "
+        f"{statistics.median(other):.2f} cores, max {other[-1]:.2f} (near 0 on a quiet machine)."
+    )
+
+
+def _purchases_or_rps(s: dict | None, case: str) -> str:
+    if not s:
+        return "—"
+    rps = f"{s['rps_median']:,.0f} ({s['rps_min']:,.0f}–{s['rps_max']:,.0f})"
+    return f"{s['purchases_per_s']:,.0f} purchases/s ({rps} req/s)" if "purchase" in case else rps
+
+
+def production_table(results: dict) -> list[str]:
+    """The production setup's rows, each beside its SQLite twin's figures (if that ran)."""
+    rows = [r for r in results["rows"] if r["setup"] == "postgres"]
+    if not rows:
+        return []
+    m, versions = results["meta"], results["meta"].get("production") or {}
+    reps = max(r["shop"]["reps"] for r in rows)
+    twins = "" if any(_row(results, r["twin"]) for r in rows) else " (not run this time)"
     lines = [
-        f"Run {m['date']} at {m['commit']} on {m['cpu']}; Python {m['python']}, Django "
-        f"{m['django']}, gunicorn {m['gunicorn']} (2 sync workers), SQLite WAL; "
-        f"{m['reps']} × {m['seconds']:g} s per case and connection count, after "
-        f"{m['warmup']:g} s of warm-up. CPU taken by other processes during the runs: median "
-        f"{statistics.median(other):.2f} cores, max {other[-1]:.2f} (near 0 on a quiet machine).",
         "",
-        "| case | conns | shop req/s median (min–max) | ref req/s median (min–max) | shop/ref "
-        "| p50 / p99 ms shop | p50 / p99 ms ref | CPU ms/req shop | CPU ms/req ref "
-        "| SQL/req shop | SQL/req ref | errors shop / ref |",
+        f"**Production setup**: PostgreSQL {versions.get('postgres', '?')} and Redis "
+        f"{versions.get('redis', '?')} (throwaway servers from `scripts/services.sh`: "
+        f"fsync off, no persistence), sessions on `cached_db`, two gunicorn servers × 2 sync "
+        f"workers on the same machine, each wrk run's connections split evenly between them; "
+        f"{reps} × {m['seconds']:g} s per case and connection count, after {m['warmup']:g} s "
+        f"of warm-up. {_noise(results, 'postgres')} The SQLite columns repeat the shop's "
+        f"figures of the same case above{twins}.",
+        "",
+        "| case | conns | req/s median (min–max) | SQLite req/s | p50 / p99 ms | SQLite "
+        "p50 / p99 ms | CPU ms/req app servers | SQLite CPU ms/req | CPU ms/req PostgreSQL "
+        "/ Redis | SQL/req | SQLite SQL/req | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in results["rows"]:
+    for r in rows:
+        pg = r["shop"]
+        twin = next((t["shop"] for t in _row(results, r["twin"], r["conns"])), None)
+        mine, theirs = _fmt_app(pg), _fmt_app(twin)
+        svc = pg["services_cpu_ms_per_request"]
+        lines.append(
+            f"| {r['title']} | {r['conns']} | {_purchases_or_rps(pg, r['case'])} "
+            f"| {_purchases_or_rps(twin, r['case'])} | {mine[1]} | {theirs[1]} | {mine[2]} "
+            f"| {theirs[2]} | {svc.get('postgres', 0):.2f} / {svc.get('redis', 0):.2f} "
+            f"| {mine[3]} | {theirs[3]} | {mine[4]} |"
+        )
+    return lines
+
+
+def table(results: dict) -> str:
+    m = results["meta"]
+    run = (
+        f"Run {m['date']} at {m['commit']} on {m['cpu']}; Python {m['python']}, Django "
+        f"{m['django']}, gunicorn {m['gunicorn']}"
+    )
+    rows = [r for r in results["rows"] if r["setup"] == "sqlite"]
+    lines = [f"{run}."]  # only the production setup ran
+    if rows:
+        lines = [
+            f"{run} (2 sync workers), SQLite WAL; "
+            f"{m['reps']} × {m['seconds']:g} s per case and connection count, after "
+            f"{m['warmup']:g} s of warm-up. {_noise(results, 'sqlite')}",
+            "",
+            "| case | conns | shop req/s median (min–max) | ref req/s median (min–max) | shop/ref "
+            "| p50 / p99 ms shop | p50 / p99 ms ref | CPU ms/req shop | CPU ms/req ref "
+            "| SQL/req shop | SQL/req ref | errors shop / ref |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+    for r in rows:
         shop, ref = _fmt_app(r["shop"]), _fmt_app(r["ref"])
         first = shop[0]
         if r["case"] == "purchase":
@@ -256,6 +326,7 @@ def table(results: dict) -> str:
             f"| {r['title']} | {r['conns']} | {first} | {ref[0]} | {ratio} | {shop[1]} | {ref[1]} "
             f"| {shop[2]} | {ref[2]} | {shop[3]} | {ref[3]} | {shop[4]} / {ref[4]} |"
         )
+    lines += production_table(results)
     lines += ["", "| target | status | measured |", "|---|---|---|"]
     for t in results["targets"]:
         lines.append(f"| {t['target']} | **{t['status']}** | {t['detail']} |")

@@ -17,6 +17,7 @@ BIN = Path(sys.executable).parent
 ENGINES = {
     "db": "django.contrib.sessions.backends.db",
     "signed_cookies": "django.contrib.sessions.backends.signed_cookies",
+    "cached_db": "django.contrib.sessions.backends.cached_db",
 }
 WORKERS = 2
 HOST = "127.0.0.1"
@@ -45,44 +46,51 @@ def base_env(workdir: Path) -> dict:
     return env
 
 
-def app_env(env: dict, app: str, workdir: Path, engine: str, database: str = "") -> dict:
+def app_env(
+    env: dict, app: str, workdir: Path, engine: str, database: str = "", urls: dict | None = None
+) -> dict:
     """The environment of one app: its settings module, its own database (or `database`),
-    a session engine."""
+    a session engine; `urls` (DATABASE_URL, REDIS_URL of the production setup) win."""
     settings = "shop.settings" if app == "shop" else "bench.settings"
     return {
         **env,
         "DJANGO_SETTINGS_MODULE": settings,
         "DATABASE_URL": f"sqlite:///{workdir / ((database or app) + '.sqlite3')}",
         "SESSION_ENGINE": ENGINES[engine],
+        **(urls or {}),
     }
 
 
-def prepare_databases(env: dict, workdir: Path, stock: int = 1_000_000) -> list[int]:
-    """Migrate both scratch databases, load the demo catalog, collect static files.
+def _run(args: list[str], env: dict) -> str:
+    out = subprocess.run(args, cwd=ROOT, env=env, check=True, stdout=subprocess.PIPE, text=True)
+    return out.stdout
 
-    Every product gets `stock` units so that the purchase case never runs out.
+
+def collect_static(env: dict, workdir: Path) -> None:
+    _run([str(BIN / "python"), "manage.py", "collectstatic", "--noinput"],
+         app_env(env, "shop", workdir, "db"))  # fmt: skip
+
+
+def prepare_shop(env: dict, stock: int = 1_000_000) -> list[int]:
+    """Migrate the shop's database in `env`, load the demo catalog, stock it.
+
+    Every product gets `stock` units so that the purchase cases never run out.
     Returns the ids of the active products a shopper adds by `product_id` alone (those
     without options; a product with options is bought as one of its variants).
     """
-    shop = app_env(env, "shop", workdir, "db")
-    manage = [str(BIN / "python"), "manage.py"]
-    for args in (["migrate", "--noinput"], ["load_demo"], ["collectstatic", "--noinput"]):
-        subprocess.run([*manage, *args], cwd=ROOT, env=shop, check=True, stdout=subprocess.DEVNULL)
-    ref = app_env(env, "ref", workdir, "db")
-    subprocess.run(
-        [str(BIN / "python"), "-m", "django", "migrate", "--noinput"],
-        cwd=ROOT,
-        env=ref,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    with sqlite3.connect(workdir / "shop.sqlite3") as db:
-        db.execute("UPDATE catalog_product SET stock = ?", (stock,))
-        rows = db.execute(
-            "SELECT id FROM catalog_product WHERE active AND parent_id IS NULL"
-            " AND option1_name = '' ORDER BY id"
-        ).fetchall()
-    return [pk for (pk,) in rows]
+    python = str(BIN / "python")
+    _run([python, "manage.py", "migrate", "--noinput"], env)
+    _run([python, "manage.py", "load_demo"], env)
+    return json.loads(_run([python, "-m", "bench.stock", f"--stock={stock}"], env))
+
+
+def prepare_databases(env: dict, workdir: Path) -> list[int]:
+    """Migrate both scratch SQLite databases (the shop's with the demo catalog, stocked);
+    returns prepare_shop's product ids."""
+    ids = prepare_shop(app_env(env, "shop", workdir, "db"))
+    _run([str(BIN / "python"), "-m", "django", "migrate", "--noinput"],
+         app_env(env, "ref", workdir, "db"))  # fmt: skip
+    return ids
 
 
 def prepare_dashboard(env: dict, workdir: Path, orders: int = 100_000) -> Path:
@@ -109,10 +117,16 @@ def prepare_dashboard(env: dict, workdir: Path, orders: int = 100_000) -> Path:
     return cookies
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free loopback ports (all held open at once, so they differ)."""
+    socks = [socket.socket() for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind((HOST, 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 def _proc_stat(pid: int) -> list[str]:
@@ -121,7 +135,8 @@ def _proc_stat(pid: int) -> list[str]:
 
 
 class Server:
-    """One app under gunicorn with 2 sync workers on a free loopback port."""
+    """One app under gunicorn with 2 sync workers on a free loopback port; `urls` and
+    `label` for the production setup's servers (see app_env)."""
 
     def __init__(
         self,
@@ -131,22 +146,27 @@ class Server:
         workdir: Path,
         profile_dir: str = "",
         database: str = "",
+        urls: dict | None = None,
+        label: str = "",
     ):
-        self.app, self.engine, self.database = app, engine, database
-        self.env = {**app_env(env, app, workdir, engine, database), "BENCH_COUNTERS": "1"}
+        self.app, self.engine, self.database, self.label = app, engine, database, label
+        self.env = {
+            **app_env(env, app, workdir, engine, database, urls),
+            "BENCH_COUNTERS": "1",
+        }
         if profile_dir:
             self.env["BENCH_PROFILE"] = profile_dir
         self.log = workdir / f"{self.name.replace('/', '-')}.log"
         self.port = 0
         self.proc: subprocess.Popen | None = None
-        self.known_workers: set[int] = set()
+        self.known_workers: dict[int, str] = {}  # PID: start time (/proc/<pid>/stat)
 
     @property
     def name(self) -> str:
-        return "/".join(filter(None, (self.app, self.engine, self.database)))
+        return "/".join(filter(None, (self.app, self.engine, self.database, self.label)))
 
     def start(self) -> None:
-        self.port = free_port()
+        self.port = free_ports(1)[0]
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [
@@ -167,7 +187,8 @@ class Server:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited at start; see {self.log}")
+                tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
+                raise RuntimeError(f"{self.name} exited at start; {self.log} ends:\n{tail}")
             if len(self.workers()) == WORKERS:
                 try:
                     self.counters()
@@ -181,13 +202,14 @@ class Server:
         """PIDs of the gunicorn workers (children of the master we started)."""
         if self.proc is None:
             return []
-        found = []
+        found = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    if int(_proc_stat(int(entry.name))[1]) == self.proc.pid:
-                        found.append(int(entry.name))
-                except (OSError, ValueError):
+                    fields = _proc_stat(int(entry.name))
+                    if int(fields[1]) == self.proc.pid:
+                        found[int(entry.name)] = fields[19]  # starttime
+                except (OSError, ValueError, IndexError):
                     continue
         self.known_workers.update(found)
         return sorted(found)
@@ -246,12 +268,13 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        bind = f"--bind={HOST}:{self.port}".encode()
-        for pid in self.known_workers:  # a worker outlives its master only if orphaned
+        # A worker outlives its master only if orphaned; the same PID with the same start
+        # time is the same process (gunicorn rewrites its command line: setproctitle).
+        for pid, started in self.known_workers.items():
             try:
-                if bind in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                if _proc_stat(pid)[19] == started:
                     os.kill(pid, signal.SIGKILL)
-            except OSError:
+            except (OSError, IndexError):
                 pass
         self.proc = None
 

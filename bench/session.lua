@@ -7,11 +7,23 @@
 --   wrk ... -s session.lua URL -- add <path> <reset> <ids>      (POST {"product_id"}, new session every <reset> adds)
 --   wrk ... -s session.lua URL -- purchase <reset> <ids>        (add, checkout, pay; new session every <reset> purchases)
 --
+-- With BENCH_ADDRS=host:port,host:port,... (the production setup's servers), connection i
+-- goes to server i mod n for the whole run, so the load is spread evenly and the latency
+-- percentiles cover every server in one distribution.
+--
 -- done() prints one line "BENCHJSON {...}" that bench/run.py reads.
 
-local threads, next_id = {}, 0
+local threads, next_id, addrs = {}, 0, nil
 
 function setup(thread)
+  if addrs == nil then
+    addrs = {}
+    for hostport in string.gmatch(os.getenv("BENCH_ADDRS") or "", "[^,]+") do
+      local host, port = string.match(hostport, "^(.*):(%d+)$")
+      table.insert(addrs, wrk.lookup(host, port)[1])
+    end
+  end
+  if #addrs > 0 then thread.addr = addrs[(next_id % #addrs) + 1] end
   thread:set("id", next_id)
   table.insert(threads, thread)
   next_id = next_id + 1

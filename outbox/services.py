@@ -13,7 +13,6 @@ import logging
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -39,7 +38,8 @@ def enqueue(
     email = Email.objects.create(
         to=to, subject=subject, text_body=text_body, html_body=html_body, headers=headers or {}
     )
-    transaction.on_commit(partial(send, email.pk), robust=True)
+    # A lambda, not functools.partial: Django logs a failed robust hook by its __qualname__.
+    transaction.on_commit(lambda: send(email.pk), robust=True)
     return email
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL + Redis for local dev, tests and CI (no systemd needed).
 #   scripts/services.sh start|stop|status|env
+#   scripts/services.sh restart-pg|stop-pg|start-pg|restart-redis   # faults (tests/faults)
 #   eval "$(scripts/services.sh env)"   # exports DATABASE_URL and REDIS_URL
 # State lives in ${SERVICES_DIR:-$PWD/.services} (gitignored); `stop` deletes it.
 # Ports: PG_PORT (default 54329), REDIS_PORT (default 63799); 127.0.0.1 only.
@@ -105,14 +106,36 @@ stop_all() {
   log "stopped; state removed"
 }
 
+# Faults for tests/faults: the data stays (unlike `stop`); Redis keeps nothing (no persistence).
+stop_pg() {
+  if pg_running; then log "stopping postgres (fast)"; as_pg "$(pg_bin)/pg_ctl" stop -D "$PGDATA" -m fast -w >/dev/null; fi
+}
+restart_pg() {
+  pg_running || die "postgres is not running"
+  log "restarting postgres (fast)"
+  as_pg "$(pg_bin)/pg_ctl" restart -D "$PGDATA" -m fast -w -t "$TIMEOUT" -l "$PGDATA/server.log" >/dev/null \
+    || die "postgres failed to restart, see $PGDATA/server.log"
+}
+stop_redis() {
+  if redis_running; then
+    local pid; pid=$(cat "$REDIS_PID")
+    log "stopping redis (pid $pid)"; kill "$pid"
+    wait_for "redis shutdown" gone "$pid" redis
+  fi
+}
+
 case "${1:-}" in
   start) install_missing; mkdir -p "$DIR"; chmod 755 "$DIR"; start_pg; start_redis; log "ready" ;;
   stop) stop_all ;;
+  stop-pg) stop_pg ;;
+  start-pg) start_pg ;;
+  restart-pg) restart_pg ;;
+  restart-redis) stop_redis; start_redis ;;
   status)
     pg_running && echo "postgres: running on 127.0.0.1:$PG_PORT" || echo "postgres: stopped"
     redis_running && echo "redis: running on 127.0.0.1:$REDIS_PORT (pid $(cat "$REDIS_PID"))" || echo "redis: stopped" ;;
   env)
     echo "export DATABASE_URL=postgres://shop:shop@127.0.0.1:$PG_PORT/shop"
     echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0" ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|restart-pg|stop-pg|start-pg|restart-redis" >&2; exit 2 ;;
 esac

@@ -47,9 +47,13 @@ class ServiceUnavailableMiddleware:
 
 
 def for_current_error(request):
-    """The 503 response if the exception being handled is an outage, else None (handler500)."""
+    """The 503 response if the exception being handled is an outage or was raised while
+    handling one, else None (handler500, handler400). Django turns a session save that lost
+    its database into SessionInterrupted (a 400): an outage too, not a bad request."""
     exc = sys.exc_info()[1]
-    return unavailable_response(request, exc) if isinstance(exc, SERVICE_DOWN) else None
+    while exc is not None and not isinstance(exc, SERVICE_DOWN):
+        exc = exc.__cause__ or exc.__context__
+    return unavailable_response(request, exc) if exc is not None else None
 
 
 def unavailable_response(request, exc: BaseException):

@@ -29,5 +29,6 @@ urlpatterns = [
     re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
 ]
 
+handler400 = "shop.views.bad_request"
 handler404 = "shop.views.page_not_found"
 handler500 = "shop.views.server_error"

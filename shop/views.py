@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views import defaults
 from django.views.static import serve
 
 from shop.unavailable import for_current_error
@@ -11,6 +12,16 @@ from shop.unavailable import for_current_error
 def _wants_json(request) -> bool:
     # path_info, not path: the shop may be served under a prefix (SCRIPT_NAME=/shop).
     return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception):
+    # A session that could not be saved because the database went away: 503, not 400.
+    if (unavailable := for_current_error(request)) is not None:
+        return unavailable
+    if _wants_json(request):
+        body = {"error": {"code": "bad_request", "message": "The request could not be handled."}}
+        return JsonResponse(body, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def page_not_found(request, exception):

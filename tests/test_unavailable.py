@@ -245,3 +245,63 @@ def test_redis_gets_socket_timeouts_and_the_gateway_its_timeout():
     read = settings_in(REDIS_URL="redis://x:1/0", REDIS_TIMEOUT="0.5", PAYMENT_GATEWAY_TIMEOUT="3")
     assert read["caches"]["default"]["OPTIONS"]["socket_timeout"] == 0.5
     assert read["gateway"][0] == 3.0
+
+
+# What the fault test found: an outage met after the view, where Django wraps it.
+
+
+def _session_lost_with_its_database():
+    """The chain Django raises when the session save after a view loses the database."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.exceptions import SessionInterrupted
+    from django.db import OperationalError
+
+    try:
+        try:
+            try:
+                raise OperationalError("server closed the connection unexpectedly")
+            except OperationalError:
+                raise UpdateError()  # noqa: B904 (Django raises it so, chained)
+        except UpdateError:
+            raise SessionInterrupted("The request's session was deleted") from None
+    except SessionInterrupted as err:
+        return err
+
+
+@pytest.mark.parametrize("path", ["/api/cart/items", "/cart/"])
+def test_a_session_save_that_lost_the_database_is_503_not_400(rf, path):
+    from shop.views import bad_request
+
+    err = _session_lost_with_its_database()
+    try:
+        raise err
+    except type(err):
+        response = bad_request(rf.post(path), err)
+    assert response.status_code == 503 and response["Retry-After"] == str(RETRY_AFTER)
+    if path.startswith("/api/"):
+        assert json.loads(response.content)["error"]["code"] == "service_unavailable"
+
+
+def test_a_bad_request_to_the_api_answers_the_error_envelope(client):
+    response = client.get("/api/products", HTTP_HOST="not-ours.example")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": {"code": "bad_request", "message": "The request could not be handled."}
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_whose_send_loses_the_database_after_the_commit_fails_nothing(monkeypatch):
+    from django.db import OperationalError, transaction
+
+    from outbox import services
+    from outbox.models import Email
+
+    def lost(pk):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(services, "send", lost)
+    with transaction.atomic():
+        services.enqueue(to="a@example.com", subject="Hello", text_body="Hi")
+    # The commit held and the robust hook logged the failure: send_emails sends it later.
+    assert Email.objects.get().status == Email.Status.PENDING

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tests.api.live import ROOT, manage
 from tests.faults import report
+from tests.faults.cache_engine import carts_lost_on_redis_restart
 from tests.faults.client import Journal
 from tests.faults.faults import Schedule
 from tests.faults.shoppers import Budget, Context, Shopper, Staff, final_carts
@@ -101,6 +102,8 @@ def run(config: Config, svc, workdir: Path) -> int:
     cron = {**env, "PAYMENT_CLAIM_TIMEOUT": "0", "OUTBOX_CLAIM_TIMEOUT": "0"}
     for command in ("reconcile_payments", "send_emails"):
         print(f"faults: manage.py {command}: {manage(cron, command).strip()}", flush=True)
+    lost = carts_lost_on_redis_restart(env, svc, workdir, data["plain_product"])
+    print(f"faults: cache engine: {lost[0]} of {lost[1]} carts lost on a Redis restart", flush=True)
     mail = workdir / "mail"
     checks = books.check_all(
         ctx.ledger, data["initial_stock"], carts, mail, ctx.journal.wall_started
@@ -119,6 +122,7 @@ def run(config: Config, svc, workdir: Path) -> int:
         checks=checks,
         findings=findings,
         elapsed=elapsed,
+        cache_engine_lost=lost,
     )
     print("\n" + text + "\n", flush=True)
     for check in checks:

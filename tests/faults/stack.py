@@ -136,8 +136,9 @@ def prepare(env: dict, *, shoppers: int, stock: int, low_stock: int) -> dict:
     for email in emails:
         User.objects.create_user(email=email, password=PASSWORD, email_verified_at=timezone.now())
     initial = dict(Product.objects.values_list("pk", "stock"))
+    plain = sellable.filter(parent__isnull=True, option1_name="").exclude(pk__in=short).first()
     connections.close_all()  # nothing of this process's stays open across the faults
-    return {"staff_token": staff_token, "initial_stock": initial}
+    return {"staff_token": staff_token, "initial_stock": initial, "plain_product": plain.pk}
 
 
 def account_email(n: int) -> str:

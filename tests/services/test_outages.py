@@ -20,6 +20,7 @@ import requests
 from django.db import connection
 
 from orders.models import Order
+from tests.api.live import manage
 from tests.factories import PASSWORD, ProductFactory, UserFactory
 from tests.services.conftest import _missing
 from tests.services.servers import HOST, AppServer, _die_with_parent, free_ports, server_env
@@ -93,8 +94,11 @@ def own_redis(tmp_path):
 @pytest.fixture
 def app_server(own_redis, tmp_path):
     env = server_env(
-        REDIS_URL=own_redis.url, SESSION_ENGINE="django.contrib.sessions.backends.cached_db"
+        REDIS_URL=own_redis.url,
+        SESSION_ENGINE="django.contrib.sessions.backends.cached_db",
+        STATIC_ROOT=str(tmp_path / "static"),
     )
+    manage(env, "collectstatic", "--noinput")  # DEBUG=0 pages need the manifest (a clean clone)
     server = AppServer(free_ports(1)[0], env, tmp_path / "gunicorn.log")
     server.spawn()
     try:

@@ -6,6 +6,8 @@ request that meets one is answered 503 with Retry-After (shop/unavailable.py); t
 failure throttles decide for themselves (core/throttle.py).
 """
 
+import sqlite3
+
 from django.db import InterfaceError, OperationalError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -13,6 +15,23 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 DATABASE_DOWN = (OperationalError, InterfaceError)
 CACHE_DOWN = (RedisConnectionError, RedisTimeoutError)
 SERVICE_DOWN = DATABASE_DOWN + CACHE_DOWN
+
+
+# SQLite raises OperationalError for bugs too ("no such table", a syntax error); only these
+# mean the database cannot be used right now.
+SQLITE_OUTAGES = ("database is locked", "unable to open database file", "disk i/o error")
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether `exc` says a service is down (503), not that the code is wrong (500)."""
+    if isinstance(exc, CACHE_DOWN):
+        return True
+    if not isinstance(exc, DATABASE_DOWN):
+        return False
+    cause = exc.__cause__  # Django wraps the driver's error
+    if isinstance(cause, sqlite3.Error):
+        return str(cause).lower().startswith(SQLITE_OUTAGES)
+    return True
 
 
 def service_of(exc: BaseException) -> str:

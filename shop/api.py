@@ -10,7 +10,7 @@ from ninja.openapi.docs import Swagger
 from ninja.parser import Parser
 
 from core.errors import ShopError, Throttled
-from core.outages import SERVICE_DOWN
+from core.outages import SERVICE_DOWN, is_outage
 from shop.openapi import ShopAPI
 from shop.renderers import JSONRenderer
 from shop.unavailable import unavailable_response
@@ -156,8 +156,14 @@ def _unauthenticated(request, exc):
 
 # The database or the cache is down: 503 + Retry-After (shop/unavailable.py), even with DEBUG on,
 # where ninja would otherwise answer its traceback.
+def _maybe_unavailable(request, exc):
+    if not is_outage(exc):  # a bug that happens to be an OperationalError (SQLite): a 500
+        raise exc
+    return unavailable_response(request, exc)
+
+
 for _down in SERVICE_DOWN:
-    api.add_exception_handler(_down, unavailable_response)
+    api.add_exception_handler(_down, _maybe_unavailable)
 
 
 # URL patterns are tried in this order: the cart's come first, being the busiest.

@@ -22,7 +22,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.log import log_response
 
-from core.outages import SERVICE_DOWN, service_of
+from core.outages import is_outage, service_of
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, SERVICE_DOWN):
+        if is_outage(exception):
             return unavailable_response(request, exception)
         return None
 
@@ -51,7 +51,7 @@ def for_current_error(request):
     handling one, else None (handler500, handler400). Django turns a session save that lost
     its database into SessionInterrupted (a 400): an outage too, not a bad request."""
     exc = sys.exc_info()[1]
-    while exc is not None and not isinstance(exc, SERVICE_DOWN):
+    while exc is not None and not is_outage(exc):
         exc = exc.__cause__ or exc.__context__
     return unavailable_response(request, exc) if exc is not None else None
 

@@ -40,7 +40,12 @@ def test_a_product_with_options_is_not_bought_as_itself(api_client, beans):
         response = api_client.post("/api/cart/items", body)
         assert response.status_code == 400
         error = response.json()["error"]
-        assert error["code"] == "variant_required" and "variant_id" in error["fields"]
+        assert error["code"] == "variant_required"
+        assert error["fields"] == {"variant_id": ["required for a product with options"]}
+        assert error["message"] == (
+            f"{product.name} comes in several options: add one of its variants "
+            "(`variant_id` or its `sku`)."
+        )
     assert api_client.get("/api/cart").json()["items"] == []
 
 

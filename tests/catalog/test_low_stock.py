@@ -119,6 +119,7 @@ def test_recipients_default_to_staff_who_may_change_products(settings):
     StaffFactory(email="viewer@example.com", permissions=["catalog.view_product"])
     StaffFactory(email="", permissions=["catalog.change_product"])
     StaffFactory(email="gone@example.com", is_active=False, permissions=["catalog.change_product"])
+    StaffFactory(email="former@example.com", is_staff=False, permissions=["catalog.change_product"])
     UserFactory(email="boss@example.com", is_staff=True, is_superuser=True)
     UserFactory(email="shopper@example.com")
     group = Group.objects.create(name="Stock")

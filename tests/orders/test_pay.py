@@ -363,5 +363,6 @@ def test_a_charge_that_lands_on_a_closed_order_is_given_back(api_client, order_i
     assert charge.refunded == charge.amount  # the money went back
     payment = Payment.objects.get()
     assert (payment.status, payment.error_code) == ("failed", "order_not_payable")
+    assert payment.gateway_charge_id == charge.charge_id  # which charge went back
     assert order(order_id).amount_paid == 0
     assert OrderEvent.objects.filter(order_id=order_id, action="payment_voided").exists()

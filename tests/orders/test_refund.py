@@ -230,6 +230,8 @@ def test_a_refund_the_gateway_refuses_gives_the_reservation_back(api_client, ord
     current = order(order_id)
     assert (current.status, current.amount_refunded) == ("paid", 0)
     assert Refund.objects.get().status == Refund.Status.FAILED
+    failed = OrderEvent.objects.get(order_id=order_id, action="refund_failed")
+    assert failed.actor_label == "guest"
     assert refund(api_client, order_id, {"amount": 1}).status_code == 200
 
 

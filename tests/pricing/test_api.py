@@ -171,6 +171,7 @@ def test_an_unknown_country_is_a_400(api_client, methods, country):
     response = api_client.get("/api/shipping-methods", {"country": country})
     assert response.status_code == 400
     assert error(response)["code"] == "validation_error"
+    assert error(response)["message"] == "Some fields are invalid."
     assert list(error(response)["fields"]) == ["country"]
 
 

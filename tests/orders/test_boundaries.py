@@ -1,0 +1,159 @@
+"""Boundaries of checkout, payment and refunds that mutation testing found untested
+(docs/MUTATION.md): each case sits exactly on a limit and asserts the money, stock and rows."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from cart.models import Coupon
+from catalog.errors import InsufficientStock
+from catalog.models import Product
+from core.money import MAX_AMOUNT
+from orders.models import GatewayCharge, Order, OrderEvent, Payment
+from orders.payments.charge import pay
+from orders.payments.errors import (
+    CannotRefund,
+    GatewayTimedOut,
+    InvalidRestock,
+    NotPaid,
+    PaymentDeclined,
+    RefundExceedsPayment,
+)
+from orders.payments.refund import refund
+from orders.services.lifecycle import ship
+from outbox.models import Email
+from tests.factories import CouponFactory, ProductFactory
+from tests.orders.conftest import place
+from tests.orders.payment_helpers import DECLINED, GOOD, LOST_REPLY, NO_FUNDS, card, paid
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_coupon_whose_minimum_subtotal_is_met_exactly_is_applied_and_counted():
+    coupon = CouponFactory(code="MIN20", min_subtotal=Decimal("20.00"), value=Decimal("10"))
+    order = place({ProductFactory(price=Decimal("10.00")): 2}, coupon="MIN20")
+    assert (order.subtotal, order.discount, order.total) == (
+        Decimal("20.00"),
+        Decimal("2.00"),
+        Decimal("18.00"),
+    )
+    assert (order.coupon, order.coupon_code) == (coupon, "MIN20")
+    assert Coupon.objects.get(pk=coupon.pk).times_used == 1
+
+
+def test_an_order_of_exactly_the_largest_amount_is_placed():
+    yacht = ProductFactory(price=MAX_AMOUNT, stock=1)
+    order = place({yacht: 1})
+    assert (order.subtotal, order.total) == (MAX_AMOUNT, MAX_AMOUNT)
+    assert Product.objects.get(pk=yacht.pk).stock == 0
+
+
+def test_an_order_that_comes_to_zero_is_paid_without_a_charge():
+    CouponFactory(code="FREE", kind=Coupon.Kind.PERCENT, value=Decimal("100"))
+    order = place({ProductFactory(price=Decimal("5.00")): 1}, coupon="FREE")
+    assert order.total == Decimal("0.00")
+    paid(order)
+    order.refresh_from_db()
+    assert (order.status, order.amount_paid) == (Order.Status.PAID, Decimal("0.00"))
+    assert not Payment.objects.exists() and not GatewayCharge.objects.exists()
+    event = order.events.latest("id")
+    assert (event.action, event.from_status, event.to_status) == ("status:paid", "pending", "paid")
+    assert (event.actor_label, event.note) == ("customer", "Nothing to charge.")
+    (receipt,) = Email.objects.filter(subject__startswith="Payment received")
+    assert receipt.to == "guest@example.com" and order.number in receipt.subject
+    assert not OrderEvent.objects.filter(order=order, action="payment_failed").exists()
+
+
+def test_a_replayed_decline_keeps_its_reason():
+    order = place({ProductFactory(): 1})
+    answers = []
+    for _ in range(2):
+        with pytest.raises(PaymentDeclined) as caught:
+            pay(order=order, card=card(NO_FUNDS), idempotency_key="k-1")
+        answers.append((caught.value.code, caught.value.message))
+    assert answers[0] == answers[1]
+    assert answers[0] == (
+        "insufficient_funds",
+        "Your card was declined for insufficient funds. Try another card.",
+    )
+    assert Payment.objects.count() == 1
+
+
+def test_a_decline_closes_only_its_own_payment():
+    lost = place({ProductFactory(): 1})
+    with pytest.raises(GatewayTimedOut):
+        pay(order=lost, card=card(LOST_REPLY))
+    unknown = OrderEvent.objects.get(order=lost, action="payment_unknown")
+    assert unknown.note == "The gateway's reply was lost; the charge will be looked up."
+    declined = place({ProductFactory(): 1})
+    with pytest.raises(PaymentDeclined):
+        pay(order=declined, card=card(DECLINED))
+    assert Payment.objects.get(order=lost).status == Payment.Status.UNKNOWN
+    assert Order.objects.get(pk=lost.pk).payment_claim != ""
+    assert Payment.objects.get(order=declined).status == Payment.Status.FAILED
+
+
+def test_a_claim_left_without_a_payment_is_freed_and_the_order_charged_once():
+    order = place({ProductFactory(price=Decimal("7.00")): 1})
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Order.objects.filter(pk=order.pk).update(
+        payment_claim="CS-DEAD-PROCESS", payment_claimed_at=an_hour_ago
+    )
+    order.refresh_from_db()
+    pay(order=order, card=card(GOOD))
+    order.refresh_from_db()
+    assert (order.status, order.amount_paid, order.payment_claim) == (
+        Order.Status.PAID,
+        Decimal("7.00"),
+        "",
+    )
+    (payment,) = Payment.objects.filter(order=order)
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert GatewayCharge.objects.get().amount == Decimal("7.00")
+
+
+def test_a_cart_short_of_stock_is_refused_naming_each_line():
+    pear = ProductFactory(name="Pear", stock=1)
+    gone = ProductFactory(stock=5)
+    gone_pk = gone.pk
+    gone.delete()
+    with pytest.raises(InsufficientStock) as caught:
+        place({pear: 2, Product(pk=gone_pk): 1})
+    assert caught.value.message == (
+        "Not enough stock. Pear: 1 left, 2 wanted; a product no longer sold: 0 left, 1 wanted."
+    )
+    assert [(p["sku"], p["available"]) for p in caught.value.extra["products"]] == [
+        (pear.sku, 1),
+        (None, 0),
+    ]
+    assert Product.objects.get(pk=pear.pk).stock == 1 and not Order.objects.exists()
+
+
+def test_a_refund_of_more_than_remains_says_how_much_remains_even_below_one_unit():
+    order = paid(place({ProductFactory(price=Decimal("0.50")): 1}))
+    with pytest.raises(RefundExceedsPayment) as caught:
+        refund(order=order, amount=Decimal("0.51"))
+    assert caught.value.message == "At most 0.50 USD remains to refund."
+    assert caught.value.extra == {"remaining": Decimal("0.50")}
+    assert refund(order=order, amount=Decimal("0.50")).status == Order.Status.REFUNDED
+
+
+def test_a_refund_of_exactly_what_remains_on_a_shipped_order_is_refused_as_not_refundable():
+    order = ship(order=paid(place({ProductFactory(price=Decimal("10.00")): 1})))
+    with pytest.raises(CannotRefund) as caught:
+        refund(order=order, amount=Decimal("10.00"))
+    assert caught.value.extra == {"status_now": "shipped"}
+    assert Order.objects.get(pk=order.pk).amount_refunded == Decimal("0.00")
+
+
+def test_refusals_say_the_status_or_what_remains():
+    unpaid = place({ProductFactory(): 1})
+    with pytest.raises(NotPaid) as caught:
+        refund(order=unpaid, amount=Decimal("1.00"))
+    assert caught.value.extra == {"status_now": "pending"}
+    order = paid(place({ProductFactory(price=Decimal("10.00")): 1}))
+    with pytest.raises(InvalidRestock) as caught:
+        refund(order=order, amount=Decimal("4.00"), restock=True)
+    assert caught.value.extra == {"remaining": Decimal("10.00")}

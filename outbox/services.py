@@ -43,6 +43,12 @@ def enqueue(
     return email
 
 
+def message_id(email: Email) -> str:
+    """The stable Message-ID of an outbox row."""
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    return f"<outbox-{email.pk}-{int(email.created_at.timestamp())}@{domain}>"
+
+
 def send(pk: int) -> str | None:
     """Claim one due email and send it; "sent", "pending" (retried later) or "failed", or None
     if it is not due or another sender holds it. A mail server's failure never raises."""
@@ -58,7 +64,9 @@ def send(pk: int) -> str | None:
         body=email.text_body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers=email.headers,
+        # One Message-ID per row: a re-send (the database lost between the mail server's
+        # acceptance and the row's update) is the same message, which mail clients show once.
+        headers={**email.headers, "Message-ID": message_id(email)},
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")

@@ -324,16 +324,21 @@ def _kind(subject: str) -> tuple[str, str | None]:
     return "other", None
 
 
-def delivered(mail_dir: Path) -> Counter:
-    """(to, subject) of every message the file backend wrote (one file per connection)."""
-    messages = Counter()
+def delivered(mail_dir: Path) -> tuple[Counter, int]:
+    """(to, subject) of every distinct message the file backend wrote (by Message-ID), and
+    how many deliveries were re-sends of a message already delivered (the same Message-ID)."""
+    messages, ids, resent = Counter(), set(), 0
     for path in sorted(mail_dir.glob("*.log")) if mail_dir.exists() else []:
         for chunk in path.read_text(errors="replace").split("\n" + "-" * 79 + "\n"):
             if chunk.strip():
                 message = message_from_string(chunk)
+                if message["Message-ID"] in ids:
+                    resent += 1
+                    continue
+                ids.add(message["Message-ID"])
                 subject = str(make_header(decode_header(message["Subject"] or "")))
                 messages[(str(message["To"]).strip(), subject.strip())] += 1
-    return messages
+    return messages, resent
 
 
 def emails(orders: dict, mail_dir: Path) -> Check:
@@ -348,7 +353,7 @@ def emails(orders: dict, mail_dir: Path) -> Check:
         (e.to, e.subject)
         for e in Email.objects.filter(status=Email.Status.SENT).only("to", "subject")
     )
-    messages = delivered(mail_dir)
+    messages, resent = delivered(mail_dir)
     twice = sum(max(count - sent_rows[key], 0) for key, count in messages.items())
     succeeded = Counter(
         Payment.objects.filter(status=Payment.Status.SUCCEEDED).values_list(
@@ -382,7 +387,8 @@ def emails(orders: dict, mail_dir: Path) -> Check:
         f"outbox rows: {n(sum(statuses.values()))} ({spread}); orders with exactly one "
         f"confirmation, one receipt per payment, one email per refund: "
         f"{n(len(orders) - wrong)} of {n(len(orders))}; messages delivered: "
-        f"{n(sum(messages.values()))}, more than once: {twice}",
+        f"{n(sum(messages.values()))}, more than once: {twice}; re-sent with the same "
+        f"Message-ID (the database lost between delivery and the row's update): {resent}",
         not problems,
         problems,
     )

@@ -130,3 +130,14 @@ def test_enqueue_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError, match="inside the transaction"):
         enqueue(to="ada@example.com", subject="Orphan", text_body="-")
     assert not Email.objects.exists()
+
+
+def test_a_re_sent_row_is_the_same_message_by_its_message_id(mailoutbox):
+    with transaction.atomic():
+        email = enqueue(to="a@example.com", subject="Hi", text_body="Hello")
+    assert send(email.pk) == Status.SENT
+    # The row's update was lost (the database went away): the next sender sends it again.
+    Email.objects.filter(pk=email.pk).update(status=Status.PENDING)
+    assert send(email.pk) == Status.SENT
+    expected = f"<outbox-{email.pk}-{int(email.created_at.timestamp())}@example.com>"
+    assert [m.message()["Message-ID"] for m in mailoutbox] == [expected, expected]

@@ -16,6 +16,7 @@ from cart.services import (
     shipping_choices,
 )
 from core.errors import ShopError, Throttled
+from pricing.errors import ShippingUnavailable
 from tests.factories import (
     CouponFactory,
     ProductFactory,
@@ -152,3 +153,33 @@ def test_a_line_gone_stale_leaves_the_cart_at_the_next_change():
     summary = add_to_cart(cart=Cart(cart.session), product_id=fresh.pk)
     assert summary.dropped == [stale.pk] and len(summary.notices) == 1
     assert Cart(cart.session).items == {fresh.pk: 1}
+
+
+def test_an_unknown_country_is_refused_naming_the_field():
+    cart = Cart(Session())
+    with pytest.raises(ShopError) as caught:
+        choose_destination(cart=cart, country="ZZ")
+    error = caught.value
+    assert (error.code, error.message, error.fields) == (
+        "validation_error",
+        "Some fields are invalid.",
+        {"country": ["must be a 2-letter ISO 3166 country code, like US"]},
+    )
+    assert cart.country is None and cart.session.writes == 0
+
+
+def test_an_empty_cart_may_choose_a_method_only_where_it_delivers():
+    pickup = ShippingMethodFactory(name="Pickup", all_countries=False, countries=["US"])
+    cart = Cart(Session())
+    with pytest.raises(ShippingUnavailable):
+        choose_destination(cart=cart, country="DE", method=pickup.pk)
+    assert cart.country is None and cart.session.writes == 0
+    choose_destination(cart=cart, country="US", method=pickup.pk)
+    assert (Cart(cart.session).country, Cart(cart.session).method) == ("US", pickup.pk)
+
+
+def test_an_empty_cart_may_name_a_country_no_method_serves_yet():
+    ShippingMethodFactory(name="Pickup", all_countries=False, countries=["US"])
+    cart = Cart(Session())
+    summary = choose_destination(cart=cart, country="DE")
+    assert summary.lines == [] and (cart.country, cart.method) == ("DE", None)

@@ -14,17 +14,20 @@ from core.money import MAX_AMOUNT
 from orders.models import GatewayCharge, Order, OrderEvent, Payment
 from orders.payments.charge import pay
 from orders.payments.errors import (
+    AlreadyPaid,
     CannotRefund,
     GatewayTimedOut,
     InvalidRestock,
     NotPaid,
+    NotPayable,
+    OrderExpired,
     PaymentDeclined,
     RefundExceedsPayment,
 )
 from orders.payments.refund import refund
-from orders.services.lifecycle import ship
+from orders.services.lifecycle import cancel, ship
 from outbox.models import Email
-from tests.factories import CouponFactory, ProductFactory
+from tests.factories import CouponFactory, ProductFactory, StaffFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import DECLINED, GOOD, LOST_REPLY, NO_FUNDS, card, paid
 
@@ -54,13 +57,14 @@ def test_an_order_that_comes_to_zero_is_paid_without_a_charge():
     CouponFactory(code="FREE", kind=Coupon.Kind.PERCENT, value=Decimal("100"))
     order = place({ProductFactory(price=Decimal("5.00")): 1}, coupon="FREE")
     assert order.total == Decimal("0.00")
-    paid(order)
+    clerk = StaffFactory()
+    pay(order=order, card=card(GOOD), actor=clerk, actor_label="staff")
     order.refresh_from_db()
     assert (order.status, order.amount_paid) == (Order.Status.PAID, Decimal("0.00"))
     assert not Payment.objects.exists() and not GatewayCharge.objects.exists()
     event = order.events.latest("id")
     assert (event.action, event.from_status, event.to_status) == ("status:paid", "pending", "paid")
-    assert (event.actor_label, event.note) == ("customer", "Nothing to charge.")
+    assert (event.actor, event.actor_label, event.note) == (clerk, "staff", "Nothing to charge.")
     (receipt,) = Email.objects.filter(subject__startswith="Payment received")
     assert receipt.to == "guest@example.com" and order.number in receipt.subject
     assert not OrderEvent.objects.filter(order=order, action="payment_failed").exists()
@@ -157,3 +161,28 @@ def test_refusals_say_the_status_or_what_remains():
     with pytest.raises(InvalidRestock) as caught:
         refund(order=order, amount=Decimal("4.00"), restock=True)
     assert caught.value.extra == {"remaining": Decimal("10.00")}
+
+
+def test_an_order_is_expired_at_the_very_moment_its_reservation_ends(monkeypatch):
+    order = place({ProductFactory(stock=3): 1})
+    now = timezone.now()
+    Order.objects.filter(pk=order.pk).update(expires_at=now)
+    order.refresh_from_db()
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    with pytest.raises(OrderExpired):
+        pay(order=order, card=card(GOOD))
+    assert Order.objects.get(pk=order.pk).status == Order.Status.CANCELLED
+    assert not Payment.objects.exists()
+
+
+def test_an_order_that_cannot_be_paid_says_why():
+    done = paid(place({ProductFactory(): 1}))
+    with pytest.raises(AlreadyPaid) as caught:
+        pay(order=done, card=card(GOOD))
+    assert caught.value.extra == {"status_now": "paid"}
+    closed = place({ProductFactory(): 1})
+    cancel(order=closed)
+    with pytest.raises(NotPayable) as caught:
+        pay(order=closed, card=card(GOOD))
+    assert caught.value.message == f"Order {closed.number} is cancelled."
+    assert caught.value.extra == {"status_now": "cancelled"}

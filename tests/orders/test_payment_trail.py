@@ -328,5 +328,10 @@ def test_cancelling_a_paid_order_refunds_the_rest_as_whoever_cancels(staff):
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == ("cancelled", Decimal("20.00"))
     last = Refund.objects.latest("id")
-    assert (last.amount, last.restock, last.reason) == (Decimal("0.40"), False, "Out of stock")
+    assert (last.amount, last.restock, last.reason, last.actor) == (
+        Decimal("0.40"),
+        False,
+        "Out of stock",
+        staff,
+    )
     assert trail(order, "refund") == [("refund", staff, "staff", "Out of stock", refund_data(last))]

@@ -1,0 +1,42 @@
+"""A pytest plugin for `make test-mutation` only (pyproject.toml, `[tool.mutmut]`).
+
+shop/settings.py names the SQLite test database file after the process id when the settings
+are read. mutmut forks its workers from one process that has read them already, so two
+workers running at once would share one file and drop each other's tables (every mutant
+then looks killed). Each pytest session here gets a file named after its own process.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _test_database() -> Path:
+    return Path(tempfile.gettempdir()) / f"shop-mutant-{os.getpid()}.sqlite3"
+
+
+def pytest_sessionstart(session) -> None:
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(_test_database())
+
+
+def pytest_unconfigure(config) -> None:
+    """Workers end without closing their connections: remove the WAL files left behind."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{_test_database()}{suffix}").unlink(missing_ok=True)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Tests run once per session engine elsewhere run on the db engine only here: the engine
+    does not touch the mutated code, and four runs of each would make survivors 4× dearer."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        engine = callspec.params.get("session_engine") if callspec else None
+        (drop if engine not in (None, "db") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep

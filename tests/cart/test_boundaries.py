@@ -169,10 +169,12 @@ def test_an_unknown_country_is_refused_naming_the_field():
 
 
 def test_an_empty_cart_may_choose_a_method_only_where_it_delivers():
+    ShippingMethodFactory(name="Standard")  # delivers everywhere: only the choice is wrong
     pickup = ShippingMethodFactory(name="Pickup", all_countries=False, countries=["US"])
     cart = Cart(Session())
-    with pytest.raises(ShippingUnavailable):
+    with pytest.raises(ShippingUnavailable) as caught:
         choose_destination(cart=cart, country="DE", method=pickup.pk)
+    assert list(caught.value.fields) == ["shipping_method"]
     assert cart.country is None and cart.session.writes == 0
     choose_destination(cart=cart, country="US", method=pickup.pk)
     assert (Cart(cart.session).country, Cart(cart.session).method) == ("US", pickup.pk)
@@ -183,3 +185,15 @@ def test_an_empty_cart_may_name_a_country_no_method_serves_yet():
     cart = Cart(Session())
     summary = choose_destination(cart=cart, country="DE")
     assert summary.lines == [] and (cart.country, cart.method) == ("DE", None)
+
+
+def test_choosing_a_destination_lets_a_stale_line_leave():
+    stale, fresh = ProductFactory(), ProductFactory()
+    cart = Cart(Session())
+    add_to_cart(cart=cart, product_id=stale.pk)
+    add_to_cart(cart=cart, product_id=fresh.pk)
+    stale.active = False
+    stale.save()
+    summary = choose_destination(cart=Cart(cart.session), country="DE")
+    assert summary.dropped == [stale.pk]
+    assert Cart(cart.session).items == {fresh.pk: 1}

@@ -11,7 +11,8 @@ from cart.models import Coupon
 from catalog.errors import InsufficientStock
 from catalog.models import Product
 from core.money import MAX_AMOUNT
-from orders.models import GatewayCharge, Order, OrderEvent, Payment
+from orders.errors import IdempotencyKeyReused
+from orders.models import GatewayCharge, Order, OrderEvent, Payment, Refund
 from orders.payments.charge import pay
 from orders.payments.errors import (
     AlreadyPaid,
@@ -186,3 +187,57 @@ def test_an_order_that_cannot_be_paid_says_why():
         pay(order=closed, card=card(GOOD))
     assert caught.value.message == f"Order {closed.number} is cancelled."
     assert caught.value.extra == {"status_now": "cancelled"}
+
+
+def test_a_refund_key_belongs_to_one_order_and_one_request():
+    first, second = (paid(place({ProductFactory(price=Decimal("10.00")): 1})) for _ in range(2))
+    refund(order=first, amount=Decimal("1.00"))  # no key: never replayed
+    refund(order=first, amount=Decimal("2.00"), reason="Dent", idempotency_key="r-1")
+    refund(order=second, amount=Decimal("3.00"), reason="Dent", idempotency_key="r-1")
+    assert [o.amount_refunded for o in Order.objects.order_by("pk")] == [
+        Decimal("3.00"),
+        Decimal("3.00"),
+    ]
+    for changed in ({"reason": "Scratch"}, {"restock": True}):
+        with pytest.raises(IdempotencyKeyReused):
+            refund(
+                order=first,
+                **{"amount": Decimal("2.00"), "reason": "Dent", **changed},
+                idempotency_key="r-1",
+            )
+    assert Refund.objects.count() == 3
+
+
+def test_a_refund_without_reason_or_label_is_the_customers_with_no_note():
+    order = paid(place({ProductFactory(price=Decimal("10.00")): 1}))
+    refund(order=order, amount=Decimal("4.00"))
+    record = Refund.objects.get()
+    event = order.events.latest("id")
+    assert (record.reason, event.action, event.actor_label, event.note) == (
+        "",
+        "status:partially_refunded",
+        "customer",
+        "",
+    )
+
+
+def test_shipping_records_its_note_and_none_by_default():
+    with_note = ship(order=paid(place({ProductFactory(): 1})), note="Tracking 123")
+    plain = ship(order=paid(place({ProductFactory(): 1})))
+    notes = [o.events.latest("id").note for o in (with_note, plain)]
+    assert notes == ["Tracking 123", ""]
+
+
+def test_a_cancel_gives_back_one_use_of_its_own_coupon_only_and_never_below_zero():
+    ours = CouponFactory(code="OURS")
+    theirs = CouponFactory(code="THEIRS", times_used=5)
+    order = place({ProductFactory(): 1}, coupon="OURS")
+    assert Coupon.objects.get(pk=ours.pk).times_used == 1
+    cancel(order=order)
+    assert Coupon.objects.get(pk=ours.pk).times_used == 0
+    assert Coupon.objects.get(pk=theirs.pk).times_used == 5
+    again = place({ProductFactory(): 1}, coupon="OURS")
+    Coupon.objects.filter(pk=ours.pk).update(times_used=0)  # staff reset the count meanwhile
+    cancel(order=again)
+    assert Coupon.objects.get(pk=ours.pk).times_used == 0
+    assert Order.objects.get(pk=again.pk).status == Order.Status.CANCELLED

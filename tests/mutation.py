@@ -29,14 +29,23 @@ def pytest_unconfigure(config) -> None:
         Path(f"{_test_database()}{suffix}").unlink(missing_ok=True)
 
 
+def _left_out(item) -> bool:
+    """Tests run once per session engine run on the db engine only: the engine does not touch
+    the mutated code, and four runs of each would make every survivor four times dearer.
+    Tests racing threads (django_db(transaction=True)) are left out: under a mutant they can
+    spin until their 60-second barrier times out; `make test` and `make test-services` run them.
+    """
+    callspec = getattr(item, "callspec", None)
+    if callspec and callspec.params.get("session_engine") not in (None, "db"):
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction"))
+
+
 def pytest_collection_modifyitems(config, items) -> None:
-    """Tests run once per session engine elsewhere run on the db engine only here: the engine
-    does not touch the mutated code, and four runs of each would make survivors 4× dearer."""
     keep, drop = [], []
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        engine = callspec.params.get("session_engine") if callspec else None
-        (drop if engine not in (None, "db") else keep).append(item)
+        (drop if _left_out(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -1,10 +1,12 @@
 """Cart services at their edges, found untested by mutation testing (docs/MUTATION.md)."""
 
 from decimal import Decimal
+from uuid import UUID
 
 import pytest
+from django.test import RequestFactory
 
-from cart.cart import Cart
+from cart.cart import Cart, cart_for
 from cart.errors import InvalidCoupon, InvalidQuantity
 from cart.services import (
     add_to_cart,
@@ -197,3 +199,19 @@ def test_choosing_a_destination_lets_a_stale_line_leave():
     summary = choose_destination(cart=Cart(cart.session), country="DE")
     assert summary.dropped == [stale.pk]
     assert Cart(cart.session).items == {fresh.pk: 1}
+
+
+def test_a_reset_cart_gets_a_new_id_of_its_own_each_time():
+    cart = Cart(Session())
+    ids = {cart.id}
+    for _ in range(2):
+        cart.reset()
+        ids.add(str(UUID(cart.id)))
+    assert len(ids) == 3
+
+
+def test_a_request_without_a_user_gets_an_anonymous_cart():
+    request = RequestFactory().get("/")
+    request.session = Session()
+    cart = cart_for(request)
+    assert cart.user is None and cart.items == {}

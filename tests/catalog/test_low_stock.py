@@ -4,8 +4,9 @@ get when a sale takes a row to its threshold (catalog/stock_alerts.py)."""
 import pytest
 from django.contrib.auth.models import Group
 
+from catalog.models import Product
 from catalog.selectors import low_stock
-from catalog.stock_alerts import recipients
+from catalog.stock_alerts import note_sales, recipients
 from outbox.models import Email
 from tests.concurrency import run_concurrently
 from tests.factories import (
@@ -140,3 +141,17 @@ def test_low_stock_lists_what_is_sold_at_or_below_its_threshold_fewest_first():
     assert [r.sku for r in rows] == skus
     assert rows[0].parent == beans and rows[-1].threshold == 10
     assert low in rows
+
+
+def test_an_alert_for_variants_reads_their_products_in_the_same_query(
+    django_assert_num_queries,
+):
+    _, variants = coffee_beans()
+    rows = list(variants.values())[:2]
+    for row in rows:
+        Product.objects.filter(pk=row.pk).update(stock=5)
+    with django_assert_num_queries(2):  # the rows with their products; the email
+        crossed = note_sales([(row.pk, 1) for row in rows])
+    assert len(crossed) == 2
+    (email,) = alerts()
+    assert all(row.sku in email.text_body for row in rows)

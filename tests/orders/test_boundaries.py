@@ -1,18 +1,24 @@
 """Boundaries of checkout, payment and refunds that mutation testing found untested
 (docs/MUTATION.md): each case sits exactly on a limit and asserts the money, stock and rows."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
+from cart.cart import Cart
 from cart.models import Coupon
+from cart.services import add_to_cart, choose_destination, read_cart
 from catalog.errors import InsufficientStock
 from catalog.models import Product
 from core.money import MAX_AMOUNT
-from orders.errors import IdempotencyKeyReused
+from orders.address import Address
+from orders.errors import GuestLimit, IdempotencyKeyReused, QuoteChanged
 from orders.models import GatewayCharge, Order, OrderEvent, Payment, Refund
+from orders.ownership import Owner
 from orders.payments.charge import pay
 from orders.payments.errors import (
     AlreadyPaid,
@@ -26,10 +32,12 @@ from orders.payments.errors import (
     RefundExceedsPayment,
 )
 from orders.payments.refund import refund
+from orders.services.checkout import checkout
 from orders.services.lifecycle import cancel, ship
+from orders.states import move
 from outbox.models import Email
-from tests.factories import CouponFactory, ProductFactory, StaffFactory
-from tests.orders.conftest import place
+from tests.factories import CouponFactory, ProductFactory, ShippingMethodFactory, StaffFactory
+from tests.orders.conftest import ADDRESS, place
 from tests.orders.payment_helpers import DECLINED, GOOD, LOST_REPLY, NO_FUNDS, card, paid
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +249,72 @@ def test_a_cancel_gives_back_one_use_of_its_own_coupon_only_and_never_below_zero
     cancel(order=again)
     assert Coupon.objects.get(pk=ours.pk).times_used == 0
     assert Order.objects.get(pk=again.pk).status == Order.Status.CANCELLED
+
+
+def test_a_guest_over_the_limit_on_two_lines_is_told_both(settings):
+    settings.GUEST_MAX_UNITS_PER_PRODUCT = 3
+    plum = ProductFactory(name="Plum", stock=50)
+    pear = ProductFactory(name="Pear", stock=50)
+    with pytest.raises(GuestLimit) as caught:
+        place({plum: 4, pear: 5})
+    assert caught.value.message == (
+        "A guest order can hold at most 3 of one product (Plum: 4 wanted; Pear: 5 wanted). "
+        "Lower the quantity, or sign in to order more."
+    )
+
+
+def test_order_numbers_are_cs_and_ten_easy_characters():
+    order = place({ProductFactory(): 1})
+    assert re.fullmatch(r"CS-[A-HJ-NP-Z2-9]{10}", order.number)
+
+
+def test_a_total_changed_since_shown_and_expected_is_reported_once():
+    product = ProductFactory(price=Decimal("10.00"))
+    session = {}
+    cart = Cart(session)
+    add_to_cart(cart=cart, product_id=product.pk)
+    read_cart(cart=cart)  # shows 10.00
+    Product.objects.filter(pk=product.pk).update(price=Decimal("12.00"))
+    with pytest.raises(QuoteChanged) as caught:
+        checkout(
+            cart=Cart(session),
+            owner=Owner(session=session),
+            address=Address(**ADDRESS),
+            email="a@b.co",
+            expected_total=Decimal("10.00"),
+        )
+    fields = [change["field"] for change in caught.value.extra["changes"]]
+    assert fields.count("total") == 1
+
+
+def test_naming_another_method_than_the_one_shown_is_no_change():
+    ShippingMethodFactory(name="Standard", price=Decimal("4.90"))
+    express = ShippingMethodFactory(name="Express", price=Decimal("9.90"))
+    product = ProductFactory(price=Decimal("10.00"))
+    session = {}
+    cart = Cart(session)
+    add_to_cart(cart=cart, product_id=product.pk)
+    choose_destination(cart=cart, country="GB")  # shows the cheapest, Standard
+    result = checkout(
+        cart=Cart(session),
+        owner=Owner(session=session),
+        address=Address(**ADDRESS),
+        email="a@b.co",
+        shipping_method=express.pk,
+    )
+    assert (result.order.shipping_method_name, result.order.total) == ("Express", Decimal("19.90"))
+
+
+def test_a_move_keeps_500_characters_of_its_note_and_is_the_systems_by_default():
+    order = place({ProductFactory(): 1})
+    move(order, Order.Status.PAID, note="n" * 501, amount_paid=order.total)
+    event = order.events.latest("id")
+    assert (len(event.note), event.actor_label) == (500, "system")
+    move(order, Order.Status.SHIPPED)
+    assert order.events.latest("id").note == ""
+
+
+def test_a_locked_move_with_an_expression_reads_the_value_back():
+    order = place({ProductFactory(price=Decimal("3.00")): 1})
+    move(order, Order.Status.PAID, locked=True, amount_paid=F("total"))
+    assert order.amount_paid == Decimal("3.00")

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from core.errors import ShopError
+from orders.errors import OrderBusy
 from orders.models import GatewayCharge, Order, OrderEvent, Payment, Refund
 from orders.payments.cards import fingerprint, idempotency_hash, read_card
 from orders.payments.charge import pay, settle
@@ -18,11 +20,13 @@ from orders.payments.errors import (
     OrderExpired,
     PaymentDeclined,
     PaymentInProgress,
+    RefundExceedsPayment,
 )
 from orders.payments.gateway import GatewayError, GatewayTimeout, get_gateway
 from orders.payments.refund import refund
 from orders.services.lifecycle import cancel, ship
 from orders.states import move
+from outbox.models import Email
 from tests.factories import ProductFactory, StaffFactory
 from tests.orders.conftest import place
 from tests.orders.payment_helpers import DECLINED, FAILS, GOOD, LOST_REPLY, card, paid
@@ -101,6 +105,7 @@ def test_a_declined_payment_is_closed_and_recorded_whole_and_frees_the_claim(sta
         pay(order=order, card=card(DECLINED), actor=staff, actor_label="staff")
     payment = Payment.objects.get()
     assert (payment.status, payment.error_code) == ("failed", "card_declined")
+    assert payment.gateway == get_gateway().name
     order.refresh_from_db()
     assert (order.payment_claim, order.payment_claimed_at) == ("", None)
     assert trail(order, "payment_failed") == [
@@ -122,6 +127,8 @@ def test_a_lost_reply_is_recorded_whole_and_touches_no_other_payment(staff):
         pay(order=order, card=card(LOST_REPLY), actor=staff, actor_label="staff")
     payment = Payment.objects.get(order=order)
     assert (payment.status, payment.error_code) == ("unknown", "gateway_timeout")
+    order.refresh_from_db()  # the claim stays, with its time, until the charge is looked up
+    assert order.payment_claim == payment.reference and order.payment_claimed_at is not None
     assert Payment.objects.get(pk=other.pk).status == Payment.Status.PENDING
     note = "The gateway's reply was lost; the charge will be looked up."
     assert trail(order, "payment_unknown") == [
@@ -133,11 +140,20 @@ def test_settling_a_lost_reply_records_who_settled_it(staff):
     order = order_of()
     with pytest.raises(GatewayTimedOut):
         pay(order=order, card=card(LOST_REPLY))
-    settle(Payment.objects.get(), actor=staff, actor_label="staff")
+    payment = settle(Payment.objects.get(), actor=staff, actor_label="staff")
     order.refresh_from_db()
     assert (order.status, order.amount_paid) == ("paid", Decimal("20.00"))
-    ((_, actor, label, _, _),) = trail(order, "status:paid")
-    assert (actor, label) == (staff, "staff")
+    assert (order.payment_claim, order.payment_claimed_at) == ("", None)
+    charge = GatewayCharge.objects.get()
+    assert (payment.status, payment.error_code, payment.gateway_charge_id) == (
+        "succeeded",
+        "",
+        charge.charge_id,
+    )
+    data = payment_data(payment, charge_id=charge.charge_id)
+    assert trail(order, "status:paid") == [("status:paid", staff, "staff", "", data)]
+    (receipt,) = Email.objects.filter(subject__startswith="Payment received")
+    assert payment.card_last4 in receipt.text_body
 
 
 def test_settling_a_payment_the_gateway_never_saw_fails_it_as_the_system_by_default(staff):
@@ -161,8 +177,11 @@ def test_a_charge_landing_on_a_cancelled_order_is_voided_and_recorded(monkeypatc
     move(order, Order.Status.CANCELLED, note="closed by hand meanwhile")
     spy = GatewaySpy(monkeypatch, fails=failure)
     payment = Payment.objects.get()
-    with pytest.raises(NotPayable):
+    with pytest.raises(NotPayable) as caught:
         settle(payment)
+    assert caught.value.message == (
+        "This order was closed while it was being paid; the charge was refunded."
+    )
     charge = GatewayCharge.objects.get()
     assert spy.calls == [
         {
@@ -323,7 +342,8 @@ def test_a_refund_of_a_shipped_order_is_recorded_as_a_refund_and_it_stays_shippe
 
 def test_cancelling_a_paid_order_refunds_the_rest_as_whoever_cancels(staff):
     order = paid(order_of())
-    refund(order=order, amount=Decimal("19.60"))
+    order = refund(order=order, amount=Decimal("19.60"))  # less than one unit remains
+    assert order.amount_refundable == Decimal("0.40")
     cancel(order=order, actor=staff, actor_label="staff", reason="Out of stock")
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == ("cancelled", Decimal("20.00"))
@@ -335,3 +355,40 @@ def test_cancelling_a_paid_order_refunds_the_rest_as_whoever_cancels(staff):
         staff,
     )
     assert trail(order, "refund") == [("refund", staff, "staff", "Out of stock", refund_data(last))]
+
+
+def test_refunding_all_that_remains_of_a_refunded_order_is_refused():
+    order = refund(order=paid(order_of()))
+    with pytest.raises(RefundExceedsPayment):
+        refund(order=order)
+    assert Refund.objects.count() == 1
+
+
+def test_a_cancel_by_default_is_the_customers_and_its_refund_says_why():
+    order = paid(order_of())
+    cancel(order=order)
+    (refunded,) = Refund.objects.all()
+    assert refunded.reason == "Order cancelled."
+    moved = order.events.latest("id")
+    assert (moved.action, moved.actor_label, moved.note) == ("status:cancelled", "customer", "")
+
+
+def test_a_cancel_with_a_reason_too_long_is_refused_naming_the_field():
+    order = order_of()
+    with pytest.raises(ShopError) as caught:
+        cancel(order=order, reason="x" * 1001)
+    assert list(caught.value.fields) == ["reason"]
+    assert Order.objects.get(pk=order.pk).status == "pending"
+
+
+def test_a_cancel_waits_for_a_refund_of_the_rest_still_at_the_gateway(monkeypatch):
+    order = paid(order_of("0.50", 1))
+    GatewaySpy(monkeypatch, fails=GatewayTimeout)
+    with pytest.raises(GatewayTimedOut):
+        order = refund(order=order)
+    order.refresh_from_db()
+    assert order.amount_refundable == 0
+    with pytest.raises(OrderBusy) as caught:
+        cancel(order=order)
+    assert caught.value.code == "cannot_cancel"
+    assert Order.objects.get(pk=order.pk).status == "paid"

@@ -31,8 +31,6 @@ def parse_amount(
         amount = Decimal(text)
     except InvalidOperation as err:
         raise ValueError("must be a plain decimal number like 19.99") from err
-    if not amount.is_finite():
-        raise ValueError("must be a finite number")
     if amount.as_tuple().exponent < -places:
         raise ValueError(f"must have at most {places} decimal places")
     if amount < 0 or (amount == 0 and not zero):

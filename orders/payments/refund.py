@@ -144,7 +144,7 @@ def _reserve_exactly(
             .update(amount_refunded=Round(F("amount_refunded") + Value(amount), 2))
         )
         if not rows:
-            raise _refusal(order, amount, restock)
+            raise _refusal(order, amount, restock, exact=exact)
         payment = Payment.objects.get(order_id=order.pk, status=Payment.Status.SUCCEEDED)
         return Refund.objects.create(
             order_id=order.pk,
@@ -159,13 +159,14 @@ def _reserve_exactly(
         )
 
 
-def _refusal(order: Order, amount: Decimal, restock: bool) -> ShopError:
-    """Why a reservation did not fit, read from the order as it is now."""
+def _refusal(order: Order, amount: Decimal, restock: bool, *, exact: bool = False) -> ShopError:
+    """Why a reservation did not fit, read from the order as it is now. All that remains
+    (`exact`) having changed meanwhile is RefundExceedsPayment, which `_reserve` reads again."""
     order.refresh_from_db()
     if order.amount_paid <= 0:
         return NotPaid(status_now=order.status)
     left = order.amount_refundable
-    if amount > left:
+    if amount > left or (exact and amount != left):
         return RefundExceedsPayment(
             f"At most {left} {order.currency} remains to refund.", remaining=left
         )

@@ -164,3 +164,12 @@ def test_all_of_an_order_paid_meanwhile_is_refused_as_it_is_now_never_for_a_rest
         Decimal("0.00"),
     )
     assert not Refund.objects.exists()
+
+
+def test_refund_remaining_of_an_order_with_nothing_left_reads_it_once_and_does_nothing(
+    django_assert_num_queries,
+):
+    order = refund(order=paid_order())
+    with django_assert_num_queries(1):  # the order, read again: nothing remains, so no refund
+        assert refund_remaining(order=order) is None
+    assert Refund.objects.count() == 1 and GatewayCharge.objects.get().refunded == Decimal("20.00")

@@ -302,11 +302,13 @@ def _fail(payment: Payment, code: str, actor, actor_label: str) -> None:
 
 
 def _mark_unknown(payment: Payment, actor, actor_label: str) -> None:
-    """The reply was lost: keep the claim until the charge is looked up."""
+    """The reply was lost: keep the claim until the charge is looked up (unless a concurrent
+    settle has closed the payment meanwhile, and with it the question)."""
     with transaction.atomic():
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+        if not Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             status=Payment.Status.UNKNOWN, error_code="gateway_timeout"
-        )
+        ):
+            return
         OrderEvent.objects.create(
             order_id=payment.order_id,
             actor=actor,

@@ -127,6 +127,7 @@ def test_a_reply_lost_after_a_concurrent_settle_paid_the_order_leaves_it_paid(mo
     order.refresh_from_db()
     assert (order.status, order.amount_paid, order.payment_claim) == ("paid", order.total, "")
     assert GatewayCharge.objects.get().refunded == 0
+    assert not order.events.filter(action="payment_unknown").exists()  # its history: paid
 
 
 def test_a_charge_is_recorded_on_its_own_payment_only():

@@ -7,8 +7,9 @@ queue for the lock instead of failing; on PostgreSQL the same code contends on r
 
 import threading
 import time
+from contextlib import contextmanager
 
-from django.db import connections
+from django.db import connection, connections
 
 TIMEOUT = 60  # seconds for the whole batch: a stuck thread fails the test instead of hanging
 
@@ -46,3 +47,21 @@ def errors(results: list) -> list[Exception]:
 
 def successes(results: list) -> list:
     return [r for r in results if not isinstance(r, Exception)]
+
+
+@contextmanager
+def before_statement(when, happen):
+    """Run `happen` (another request, in this thread) just before the first SQL statement
+    `when(sql, params)` picks, as if it had committed right then: a race played in order, so
+    it also runs where the threaded tests do not (make test-mutation)."""
+    reached = []
+
+    def wrapper(execute, sql, params, many, context):
+        if not reached and when(sql, params or ()):
+            reached.append(sql)  # first: happen()'s own statements must not trigger it again
+            happen()
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield
+    assert reached, "the request never reached the moment to interleave at"

@@ -4,24 +4,23 @@ own payment only, a claim exactly at its timeout, an idempotent replay waiting o
 and a dead claim freed while another request takes the order. Concurrent requests are played
 in one thread, at the moment they would interleave."""
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.models import GatewayCharge, Order, OrderEvent, Payment
 from orders.payments import charge as charging
-from orders.payments.cards import fingerprint, idempotency_hash, read_card
+from orders.payments.cards import read_card
 from orders.payments.charge import pay, settle
 from orders.payments.errors import GatewayTimedOut, PaymentInProgress
 from orders.payments.gateway import GatewayTimeout, get_gateway
 from orders.payments.reconcile import reconcile_payments
 from outbox.models import Email
+from tests.concurrency import before_statement
 from tests.factories import ProductFactory
 from tests.orders.conftest import place
-from tests.orders.payment_helpers import GOOD, LOST_REPLY, card
+from tests.orders.payment_helpers import GOOD, LOST_REPLY, card, open_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -32,48 +31,10 @@ def order_of() -> Order:
     return place({ProductFactory(stock=10): 1})
 
 
-def in_flight(order: Order, status=Payment.Status.PENDING, *, since=None, key=None) -> Payment:
-    """A payment sent to the gateway under the order's claim (written together, as _claim does)."""
-    when = since or timezone.now()
-    reference = f"{order.number}-in-flight"
-    Order.objects.filter(pk=order.pk).update(payment_claim=reference, payment_claimed_at=when)
-    payment = Payment.objects.create(
-        order=order,
-        amount=order.total,
-        status=status,
-        gateway="fake",
-        reference=reference,
-        card_brand="visa",
-        card_last4="4242",
-        idempotency_key=idempotency_hash("pay", order.pk, key),
-        request_fingerprint=fingerprint(read_card(**card(GOOD))),
-    )
-    Payment.objects.filter(pk=payment.pk).update(created_at=when)
-    order.refresh_from_db()
-    return payment
-
-
 def events(order: Order) -> list[str]:
     outcomes = ["status:paid", "payment_failed", "payment_voided", "payment_unknown"]
     rows = OrderEvent.objects.filter(order=order, action__in=outcomes).order_by("id")
     return list(rows.values_list("action", flat=True))
-
-
-@contextmanager
-def meanwhile(when, happen):
-    """Run `happen` (another request) just before the first SQL statement `when(sql, params)`
-    picks, as if it had committed right then."""
-    reached = []
-
-    def wrapper(execute, sql, params, many, context):
-        if not reached and when(sql, params or ()):
-            reached.append(sql)  # first: happen()'s own statements must not trigger it again
-            happen()
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield
-    assert reached, "the request never reached the moment to interleave at"
 
 
 # Settling
@@ -87,7 +48,7 @@ def test_a_payment_settled_twice_is_recorded_once(charged):
         with pytest.raises(GatewayTimedOut):
             pay(order=order, card=card(LOST_REPLY))
     else:
-        in_flight(order, Payment.Status.UNKNOWN)
+        open_payment(order, Payment.Status.UNKNOWN)
     first_read, second_read = Payment.objects.get(), Payment.objects.get()
     settle(first_read)
     settled = settle(second_read)
@@ -160,7 +121,7 @@ def test_a_claim_is_in_flight_until_its_timeout_has_passed(monkeypatch, settings
     now = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: now)
     timeout = timedelta(seconds=settings.PAYMENT_CLAIM_TIMEOUT)
-    payment = in_flight(order, since=now - timeout)
+    payment = open_payment(order, since=now - timeout)
     with pytest.raises(PaymentInProgress):  # exactly as old as the timeout: still in flight
         pay(order=order, card=card(GOOD))
     payment.refresh_from_db()
@@ -176,7 +137,7 @@ def test_a_claim_is_in_flight_until_its_timeout_has_passed(monkeypatch, settings
 
 def test_a_dead_claim_is_not_freed_from_a_payment_that_took_the_order_meanwhile():
     order = order_of()
-    dead = in_flight(order, since=timezone.now() - timedelta(hours=1))  # died before charging
+    dead = open_payment(order, since=timezone.now() - timedelta(hours=1))  # died before charging
 
     def others():
         settle(dead)  # reconcile_payments: no charge, so the payment failed and the claim freed
@@ -186,7 +147,7 @@ def test_a_dead_claim_is_not_freed_from_a_payment_that_took_the_order_meanwhile(
     def reading_the_claims_payment(sql, params):
         return 'FROM "orders_payment"' in sql and dead.reference in params
 
-    with meanwhile(reading_the_claims_payment, others), pytest.raises(PaymentInProgress):
+    with before_statement(reading_the_claims_payment, others), pytest.raises(PaymentInProgress):
         pay(order=order, card=card(GOOD))
     other = Payment.objects.get(order=order, status=Payment.Status.UNKNOWN)
     order.refresh_from_db()
@@ -224,7 +185,7 @@ def test_a_replay_answers_at_the_first_look_after_the_payment_in_flight_lands(
     # A replay looks every 50 ms, and once more at its deadline before giving up.
     settings.PAYMENT_IDEMPOTENT_WAIT = wait
     order = order_of()
-    payment = in_flight(order, key="k-1")
+    payment = open_payment(order, key="k-1")
 
     def first_request_lands():
         get_gateway().charge(

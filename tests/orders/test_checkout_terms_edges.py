@@ -4,11 +4,9 @@ email, shipping by the method the cart chose, the figures a refusal shows and co
 one key per idempotency key, and a same-key submit that commits while this one is under way
 (played in one thread, at the moment the two would interleave)."""
 
-from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from cart.cart import Cart
 from cart.models import Coupon
@@ -22,6 +20,7 @@ from orders.ownership import Owner
 from orders.services.checkout import checkout
 from pricing.errors import ShippingUnavailable
 from pricing.models import ShippingMethod
+from tests.concurrency import before_statement
 from tests.factories import CouponFactory, ProductFactory, ShippingMethodFactory
 from tests.orders.conftest import ADDRESS, place
 
@@ -189,30 +188,18 @@ def test_another_idempotency_key_in_the_same_session_places_another_order():
     assert Order.objects.count() == 2 and stock(product) == 3
 
 
-@contextmanager
-def when_checkout_opens_its_transaction(happen):
-    """Run `happen` (another request) just before the first savepoint, i.e. after checkout
-    found no earlier order for its key, as if the other request had committed right then."""
-    reached = []
-
-    def wrapper(execute, sql, params, many, context):
-        if not reached and sql.startswith("SAVEPOINT"):
-            reached.append(sql)  # first: happen()'s own statements must not trigger it again
-            happen()
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(wrapper):
-        yield
-    assert reached, "checkout never opened its transaction"
-
-
 def test_a_same_key_submit_that_commits_first_is_answered_with_its_order():
     product = ProductFactory(stock=10)
     session = cart_with(product, quantity=2)
     other_tab = {**session}  # the double submit read the same session
     winner = []
-    with when_checkout_opens_its_transaction(
-        lambda: winner.append(check_out(other_tab, idempotency_key="dbl").order)
+
+    def opens_its_transaction(sql, params):  # it found no earlier order for its key
+        return sql.startswith("SAVEPOINT")
+
+    with before_statement(
+        opens_its_transaction,
+        lambda: winner.append(check_out(other_tab, idempotency_key="dbl").order),
     ):
         result = check_out(session, idempotency_key="dbl")  # its INSERT hits the unique key
     assert result.replayed and result.order.pk == winner[0].pk

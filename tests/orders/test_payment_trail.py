@@ -11,7 +11,6 @@ from django.utils import timezone
 from core.errors import ShopError
 from orders.errors import OrderBusy
 from orders.models import GatewayCharge, Order, OrderEvent, Payment, Refund
-from orders.payments.cards import fingerprint, idempotency_hash, read_card
 from orders.payments.charge import pay, settle
 from orders.payments.errors import (
     GatewayFailed,
@@ -29,7 +28,15 @@ from orders.states import move
 from outbox.models import Email
 from tests.factories import ProductFactory, StaffFactory
 from tests.orders.conftest import place
-from tests.orders.payment_helpers import DECLINED, FAILS, GOOD, LOST_REPLY, card, paid
+from tests.orders.payment_helpers import (
+    DECLINED,
+    FAILS,
+    GOOD,
+    LOST_REPLY,
+    card,
+    open_payment,
+    paid,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -56,27 +63,6 @@ def payment_data(payment: Payment, **extra) -> dict:
 
 def refund_data(record: Refund) -> dict:
     return {"reference": record.reference, "amount": str(record.amount), "restock": record.restock}
-
-
-def open_payment(order: Order, status: str, *, minutes_ago: int = 0, key: str | None = None):
-    """A payment at the gateway (claim and row written together, as _claim does)."""
-    when = timezone.now() - timedelta(minutes=minutes_ago)
-    reference = f"{order.number}-open"
-    Order.objects.filter(pk=order.pk).update(payment_claim=reference, payment_claimed_at=when)
-    payment = Payment.objects.create(
-        order=order,
-        amount=order.total,
-        status=status,
-        gateway="fake",
-        reference=reference,
-        card_brand="visa",
-        card_last4="4242",
-        idempotency_key=idempotency_hash("pay", order.pk, key),
-        request_fingerprint=fingerprint(read_card(**card(GOOD))),
-    )
-    Payment.objects.filter(pk=payment.pk).update(created_at=when)
-    order.refresh_from_db()
-    return payment
 
 
 class GatewaySpy:
@@ -231,7 +217,7 @@ def test_a_replay_waits_for_a_payment_in_flight_and_leaves_it_alone(settings):
 def test_a_replay_of_a_payment_stale_in_flight_settles_it_at_once(settings):
     settings.PAYMENT_IDEMPOTENT_WAIT = 1  # were it waited for: PaymentInProgress after a second
     order = order_of()
-    payment = open_payment(order, Payment.Status.PENDING, minutes_ago=60, key="k-1")
+    payment = open_payment(order, since=timezone.now() - timedelta(minutes=60), key="k-1")
     with pytest.raises(GatewayFailed):  # the gateway never saw it: no charge
         pay(order=order, card=card(GOOD), idempotency_key="k-1")
     payment.refresh_from_db()
